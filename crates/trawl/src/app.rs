@@ -1,0 +1,198 @@
+//! Building and running the server. `Application::build` binds first, so tests can ask
+//! for port 0 and learn the real port before anything is served.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::jobs::{self, JobRuntime, Registry, RuntimeOptions};
+use crate::store::Store;
+
+/// Every job kind this binary runs. `trawl serve` and `trawl worker` both use it: register
+/// new kinds here.
+pub fn job_registry(config: &Config) -> Registry {
+    Registry::builtin(&config.jobs)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listeners and assembles the state. Nothing is served until `run`.
+    pub async fn build(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Application> {
+        let registry = job_registry(&config);
+        Self::build_with(config, store, registry).await
+    }
+
+    /// `build` with a given set of job kinds (tests add their own handlers this way).
+    pub async fn build_with(
+        config: Config,
+        store: Arc<dyn Store>,
+        registry: Registry,
+    ) -> anyhow::Result<Application> {
+        crate::init_crypto();
+        crate::telemetry::metrics();
+        let listener = TcpListener::bind(config.server.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        let metrics_listener = match config.server.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+            ),
+            None => None,
+        };
+        let bound = listener.local_addr()?;
+        let redis = match &config.redis.url {
+            Some(url) => {
+                Some(redis::Client::open(url.expose()).context("invalid TRAWL_REDIS_URL")?)
+            }
+            None => None,
+        };
+        let public_base = config.public_base(bound);
+        if let Err(e) = jobs::schedule::ensure_builtin(store.as_ref(), &config).await {
+            tracing::warn!(error = %e, "cannot set up the built-in schedule");
+        }
+        let jobs = jobs::Jobs::new(store.clone(), registry, &config);
+        let mut state = AppState::new(Arc::new(config), store, redis, public_base);
+        state.jobs = jobs;
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("bound listener has an address"))
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, gives in-flight requests
+    /// the configured grace period, and closes the database pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let token = CancellationToken::new();
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+        {
+            let token = token.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                token.cancel();
+            });
+        }
+        let store = self.state.store.clone();
+
+        // Workers and the scheduler stop with the server, each with its own grace period,
+        // at the same time as in-flight requests finish.
+        let jobs_task = if self.state.config.jobs.in_process {
+            let runtime =
+                JobRuntime::start(self.state.jobs.clone(), RuntimeOptions::default()).await;
+            let jobs_grace = Duration::from_secs(self.state.config.jobs.shutdown_grace_secs);
+            let token = token.clone();
+            Some(tokio::spawn(async move {
+                token.cancelled().await;
+                runtime.shutdown(jobs_grace).await;
+            }))
+        } else {
+            None
+        };
+
+        let metrics_task = self.metrics_listener.map(|listener| {
+            let app = http::metrics::router().with_state(self.state.clone());
+            let token = token.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+            })
+        });
+
+        let app = http::router(self.state);
+        let listener = self.listener.tap_io(|tcp| {
+            // Small JSON responses should not wait for Nagle.
+            let _ = tcp.set_nodelay(true);
+        });
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(token.clone().cancelled_owned());
+        let deadline = async {
+            token.cancelled().await;
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: finishing in-flight requests"
+            );
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = serve => result.context("server failed")?,
+            () = deadline => tracing::warn!("grace period over: dropping the requests still in flight"),
+        }
+        if let Some(task) = metrics_task {
+            task.abort();
+        }
+        if let Some(task) = jobs_task {
+            let _ = task.await;
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal that arrives right after start-up (once
+/// the "listening" line is out) is never lost to the default disposition.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,984 @@
+//! Typed configuration: defaults < `trawl.toml` < `TRAWL_*` environment < flags.
+//!
+//! The whole tree is loaded and validated once at start-up. Unknown keys and invalid
+//! values are errors that name the key (or variable) and the rule it broke. Secrets are
+//! wrapped so that `Debug` and `trawl config check` never print them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// Deployment profile. Staging treats secrets like production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Development,
+    Staging,
+    Production,
+}
+
+impl Profile {
+    /// Whether secrets must be supplied and strong (no generated development secret).
+    pub fn is_strict(self) -> bool {
+        !matches!(self, Profile::Development)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Development => "development",
+            Profile::Staging => "staging",
+            Profile::Production => "production",
+        }
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Profile::Development),
+            "staging" => Ok(Profile::Staging),
+            "production" | "prod" => Ok(Profile::Production),
+            _ => Err("must be one of development, staging, production".into()),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines in development, JSON elsewhere.
+    #[default]
+    Auto,
+    Pretty,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(LogFormat::Auto),
+            "pretty" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("must be one of auto, pretty, json".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `TRAWL_ENV`
+    pub env: Profile,
+    /// `TRAWL_SECRET`: the instance secret (JWT keys, signed tokens). In development a
+    /// random one is generated once and kept in the data directory.
+    pub secret: Option<Secret>,
+    /// `TRAWL_DATA_DIR`
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub log: LogConfig,
+    pub fetch: FetchConfig,
+    pub jobs: JobsConfig,
+    pub schedule: ScheduleConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// `TRAWL_BIND`
+    pub bind: SocketAddr,
+    /// `TRAWL_PUBLIC_URL`: base URL used in links the API returns.
+    pub public_url: Option<url::Url>,
+    /// `TRAWL_TRUSTED_PROXIES`: peers whose `X-Forwarded-*` and `X-Request-Id` are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `TRAWL_METRICS_ADDR`: optional separate listener for `/metrics`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `TRAWL_METRICS_ON_MAIN`: serve `/metrics` on the main listener too.
+    pub metrics_on_main: bool,
+    /// `TRAWL_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take after a signal.
+    pub shutdown_grace_secs: u64,
+    /// `TRAWL_REQUEST_TIMEOUT_SECS`: per-request time limit.
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `TRAWL_DATABASE_URL`: `sqlite://path` or `postgres://…`. Defaults to a SQLite file
+    /// in the data directory.
+    pub url: Option<Secret>,
+    /// `TRAWL_DATABASE_POOL_SIZE`
+    pub pool_size: u32,
+    /// `TRAWL_DATABASE_BUSY_TIMEOUT_MS` (SQLite only)
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `TRAWL_REDIS_URL`
+    pub url: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `TRAWL_LOG`: a tracing filter such as `info` or `trawl=debug,info`.
+    pub level: String,
+    /// `TRAWL_LOG_FORMAT`
+    pub format: LogFormat,
+    /// `TRAWL_LOG_DIR`: also write daily-rotated files and an error-only file here.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchConfig {
+    /// `TRAWL_FETCH_ALLOW`: CIDRs and host names the fetcher may reach despite the SSRF
+    /// guard. Empty by default in every profile.
+    pub allow: Vec<String>,
+    /// `TRAWL_FETCH_USER_AGENT`
+    pub user_agent: String,
+    /// `TRAWL_FETCH_TIMEOUT_MS`: default total time for one fetch.
+    pub timeout_ms: u64,
+    /// `TRAWL_FETCH_MAX_BODY_BYTES`
+    pub max_body_bytes: u64,
+    /// `TRAWL_FETCH_MAX_REDIRECTS`
+    pub max_redirects: u32,
+}
+
+/// The job engine (`crate::jobs`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// `TRAWL_JOBS_IN_PROCESS`: `trawl serve` also runs workers and the scheduler
+    /// (`--no-workers` turns it off).
+    pub in_process: bool,
+    /// `TRAWL_JOBS_CONCURRENCY`: jobs one worker process runs at once.
+    pub concurrency: u32,
+    /// `TRAWL_JOBS_KINDS`: kinds this process claims; empty = every registered kind.
+    pub kinds: Vec<String>,
+    /// `TRAWL_JOBS_KIND_CONCURRENCY`: per-kind limits per worker, e.g. `crawl=2,scrape=8`.
+    pub kind_concurrency: std::collections::BTreeMap<String, u32>,
+    /// `TRAWL_JOBS_TEAM_CONCURRENCY`: most running jobs one team may have across all
+    /// workers; 0 = no limit (claims still take teams in turn).
+    pub team_concurrency: u32,
+    /// `TRAWL_JOBS_LEASE_SECS`: a claimed job is given back this long after its worker's
+    /// last heartbeat.
+    pub lease_secs: u64,
+    /// `TRAWL_JOBS_POLL_MS`: fallback poll when no notification arrives.
+    pub poll_ms: u64,
+    /// `TRAWL_JOBS_BATCH_SIZE`: most jobs claimed in one statement.
+    pub batch_size: u32,
+    /// `TRAWL_JOBS_MAX_ATTEMPTS`: default for kinds that do not set their own.
+    pub max_attempts: u32,
+    /// `TRAWL_JOBS_BACKOFF_BASE_MS`, `TRAWL_JOBS_BACKOFF_MAX_MS`: retry delay is random in
+    /// `[0, min(max, base·2^(attempt-1))]`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// `TRAWL_JOBS_TIMEOUT_SECS`: default per-attempt time limit.
+    pub timeout_secs: u64,
+    /// `TRAWL_JOBS_SHUTDOWN_GRACE_SECS`: how long running jobs may finish after a signal.
+    pub shutdown_grace_secs: u64,
+    /// `TRAWL_JOBS_RETENTION_SECS`: how long a succeeded single job (scrape…) is kept.
+    pub retention_secs: u64,
+    /// `TRAWL_JOBS_RETENTION_CRAWL_SECS`: the same for crawl and batch jobs.
+    pub retention_crawl_secs: u64,
+    /// `TRAWL_JOBS_RETENTION_FAILED_SECS`: the same for discarded and cancelled jobs.
+    pub retention_failed_secs: u64,
+    /// `TRAWL_JOBS_SWEEP_INTERVAL_SECS`: how often expired jobs are deleted.
+    pub sweep_interval_secs: u64,
+    /// `TRAWL_JOBS_TEST_KINDS`: registers the test-only kinds (`test.record`). Never in
+    /// production.
+    pub test_kinds: bool,
+}
+
+/// The built-in schedule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// `TRAWL_SCHEDULE_SCRAPE_URL`: scrape this URL on `cron` (default team).
+    pub scrape_url: Option<url::Url>,
+    /// `TRAWL_SCHEDULE_CRON`: 5 fields, or 6 with seconds first.
+    pub cron: String,
+    /// `TRAWL_SCHEDULE_TIMEZONE`
+    pub timezone: String,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            in_process: true,
+            concurrency: 16,
+            kinds: Vec::new(),
+            kind_concurrency: Default::default(),
+            team_concurrency: 0,
+            lease_secs: 30,
+            poll_ms: 1000,
+            batch_size: 100,
+            max_attempts: 3,
+            backoff_base_ms: 1000,
+            backoff_max_ms: 300_000,
+            timeout_secs: 300,
+            shutdown_grace_secs: 20,
+            retention_secs: 3600,
+            retention_crawl_secs: 24 * 3600,
+            retention_failed_secs: 6 * 3600,
+            sweep_interval_secs: 60,
+            test_kinds: false,
+        }
+    }
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            scrape_url: None,
+            cron: "0 * * * *".into(),
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            env: Profile::Development,
+            secret: None,
+            data_dir: PathBuf::from("./data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            redis: RedisConfig::default(),
+            log: LogConfig::default(),
+            fetch: FetchConfig::default(),
+            jobs: JobsConfig::default(),
+            schedule: ScheduleConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 3002)),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            metrics_addr: None,
+            metrics_on_main: true,
+            shutdown_grace_secs: 20,
+            request_timeout_secs: 60,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            pool_size: 10,
+            busy_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Auto,
+            dir: None,
+        }
+    }
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allow: Vec::new(),
+            user_agent: format!("TrawlBot/{}", env!("CARGO_PKG_VERSION")),
+            timeout_ms: 30_000,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 10,
+        }
+    }
+}
+
+/// A configuration problem, naming the key or variable and the rule.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {key}: {rule}")]
+pub struct ConfigError {
+    pub key: String,
+    pub rule: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, rule: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+/// Values given on the command line; they override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub bind: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Where a variable's value goes and how it is parsed.
+type EnvSetter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// Every environment variable Trawl reads. `.env.example` documents the same list, and a
+/// unit test keeps the two in step.
+pub const ENV_VARS: &[(&str, EnvSetter)] = &[
+    ("TRAWL_ENV", |c, v| {
+        c.env = v.parse()?;
+        Ok(())
+    }),
+    ("TRAWL_SECRET", |c, v| {
+        c.secret = Some(Secret::new(v));
+        Ok(())
+    }),
+    ("TRAWL_DATA_DIR", |c, v| {
+        c.data_dir = nonempty_path(v)?;
+        Ok(())
+    }),
+    ("TRAWL_BIND", |c, v| {
+        c.server.bind = parse_bind(v)?;
+        Ok(())
+    }),
+    ("TRAWL_PUBLIC_URL", |c, v| {
+        c.server.public_url = Some(parse_public_url(v)?);
+        Ok(())
+    }),
+    ("TRAWL_TRUSTED_PROXIES", |c, v| {
+        c.server.trusted_proxies = parse_list(v, parse_cidr)?;
+        Ok(())
+    }),
+    ("TRAWL_METRICS_ADDR", |c, v| {
+        c.server.metrics_addr = Some(parse_bind(v)?);
+        Ok(())
+    }),
+    ("TRAWL_METRICS_ON_MAIN", |c, v| {
+        c.server.metrics_on_main = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_SHUTDOWN_GRACE_SECS", |c, v| {
+        c.server.shutdown_grace_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_REQUEST_TIMEOUT_SECS", |c, v| {
+        c.server.request_timeout_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_DATABASE_URL", |c, v| {
+        c.database.url = Some(Secret::new(v));
+        Ok(())
+    }),
+    ("TRAWL_DATABASE_POOL_SIZE", |c, v| {
+        c.database.pool_size = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_DATABASE_BUSY_TIMEOUT_MS", |c, v| {
+        c.database.busy_timeout_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_REDIS_URL", |c, v| {
+        c.redis.url = Some(Secret::new(v));
+        Ok(())
+    }),
+    ("TRAWL_LOG", |c, v| {
+        c.log.level = v.to_string();
+        Ok(())
+    }),
+    ("TRAWL_LOG_FORMAT", |c, v| {
+        c.log.format = v.parse()?;
+        Ok(())
+    }),
+    ("TRAWL_LOG_DIR", |c, v| {
+        c.log.dir = Some(nonempty_path(v)?);
+        Ok(())
+    }),
+    ("TRAWL_FETCH_ALLOW", |c, v| {
+        c.fetch.allow = parse_list(v, |s| Ok(s.to_string()))?;
+        Ok(())
+    }),
+    ("TRAWL_FETCH_USER_AGENT", |c, v| {
+        c.fetch.user_agent = v.to_string();
+        Ok(())
+    }),
+    ("TRAWL_FETCH_TIMEOUT_MS", |c, v| {
+        c.fetch.timeout_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_FETCH_MAX_BODY_BYTES", |c, v| {
+        c.fetch.max_body_bytes = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_FETCH_MAX_REDIRECTS", |c, v| {
+        c.fetch.max_redirects = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_IN_PROCESS", |c, v| {
+        c.jobs.in_process = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_CONCURRENCY", |c, v| {
+        c.jobs.concurrency = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_KINDS", |c, v| {
+        c.jobs.kinds = parse_list(v, |s| Ok(s.to_string()))?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_KIND_CONCURRENCY", |c, v| {
+        c.jobs.kind_concurrency = parse_list(v, |s| {
+            let (kind, n) = s
+                .split_once('=')
+                .ok_or_else(|| format!("expected kind=number, got {s:?}"))?;
+            Ok((kind.trim().to_string(), parse_num(n)?))
+        })?
+        .into_iter()
+        .collect();
+        Ok(())
+    }),
+    ("TRAWL_JOBS_TEAM_CONCURRENCY", |c, v| {
+        c.jobs.team_concurrency = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_LEASE_SECS", |c, v| {
+        c.jobs.lease_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_POLL_MS", |c, v| {
+        c.jobs.poll_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_BATCH_SIZE", |c, v| {
+        c.jobs.batch_size = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_MAX_ATTEMPTS", |c, v| {
+        c.jobs.max_attempts = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_BACKOFF_BASE_MS", |c, v| {
+        c.jobs.backoff_base_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_BACKOFF_MAX_MS", |c, v| {
+        c.jobs.backoff_max_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_TIMEOUT_SECS", |c, v| {
+        c.jobs.timeout_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_SHUTDOWN_GRACE_SECS", |c, v| {
+        c.jobs.shutdown_grace_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_RETENTION_SECS", |c, v| {
+        c.jobs.retention_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_RETENTION_CRAWL_SECS", |c, v| {
+        c.jobs.retention_crawl_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_RETENTION_FAILED_SECS", |c, v| {
+        c.jobs.retention_failed_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_SWEEP_INTERVAL_SECS", |c, v| {
+        c.jobs.sweep_interval_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_TEST_KINDS", |c, v| {
+        c.jobs.test_kinds = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_SCHEDULE_SCRAPE_URL", |c, v| {
+        c.schedule.scrape_url = Some(parse_public_url(v)?);
+        Ok(())
+    }),
+    ("TRAWL_SCHEDULE_CRON", |c, v| {
+        c.schedule.cron = v.trim().to_string();
+        Ok(())
+    }),
+    ("TRAWL_SCHEDULE_TIMEZONE", |c, v| {
+        c.schedule.timezone = v.trim().to_string();
+        Ok(())
+    }),
+];
+
+/// Variables that carry the `TRAWL_` prefix but are read elsewhere (the config path
+/// itself, and the test suite's database URLs), so they are not "unknown".
+const ENV_NOT_CONFIG: &[&str] = &["TRAWL_CONFIG"];
+const ENV_NOT_CONFIG_PREFIXES: &[&str] = &["TRAWL_TEST_"];
+
+impl Config {
+    /// Loads the configuration from an optional file, the given environment and the
+    /// command-line overrides, then validates it.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        config.apply_overrides(overrides);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let key = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&key, format!("cannot read the file: {e}")))?;
+        toml::from_str(&text).map_err(|e| {
+            // toml's message already names the offending key and its line.
+            ConfigError::new(
+                key,
+                e.message().trim().to_string() + &span_hint(&text, e.span()),
+            )
+        })
+    }
+
+    fn apply_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        let mut vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("TRAWL_"))
+            .collect();
+        // Apply in a fixed order so errors are deterministic.
+        vars.sort();
+        for (key, value) in vars {
+            if ENV_NOT_CONFIG.contains(&key.as_str())
+                || ENV_NOT_CONFIG_PREFIXES.iter().any(|p| key.starts_with(p))
+            {
+                continue;
+            }
+            let Some((_, set)) = ENV_VARS.iter().find(|(name, _)| *name == key) else {
+                return Err(ConfigError::new(
+                    key,
+                    "unknown variable (see .env.example for the supported ones)",
+                ));
+            };
+            set(self, &value).map_err(|rule| ConfigError::new(&key, rule))?;
+        }
+        Ok(())
+    }
+
+    fn apply_overrides(&mut self, o: &Overrides) {
+        if let Some(bind) = o.bind {
+            self.server.bind = bind;
+        }
+        if let Some(url) = &o.database_url {
+            self.database.url = Some(Secret::new(url));
+        }
+        if let Some(dir) = &o.data_dir {
+            self.data_dir = dir.clone();
+        }
+    }
+
+    /// Rules that span fields or depend on the profile.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.database.pool_size == 0 || self.database.pool_size > 1000 {
+            return Err(ConfigError::new(
+                "database.pool_size",
+                "must be between 1 and 1000",
+            ));
+        }
+        if self.server.shutdown_grace_secs > 3600 {
+            return Err(ConfigError::new(
+                "server.shutdown_grace_secs",
+                "must be at most 3600",
+            ));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(ConfigError::new(
+                "server.request_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        if let Some(url) = &self.database.url {
+            DatabaseKind::of(url.expose())?;
+        }
+        if let Some(url) = &self.redis.url {
+            let s = url.expose();
+            if !(s.starts_with("redis://") || s.starts_with("rediss://")) {
+                return Err(ConfigError::new(
+                    "redis.url",
+                    "must start with redis:// or rediss://",
+                ));
+            }
+        }
+        if let Some(url) = &self.server.public_url {
+            parse_public_url(url.as_str()).map_err(|r| ConfigError::new("server.public_url", r))?;
+        }
+        if self.fetch.max_redirects > 20 {
+            return Err(ConfigError::new(
+                "fetch.max_redirects",
+                "must be at most 20",
+            ));
+        }
+        if self.fetch.timeout_ms == 0 || self.fetch.max_body_bytes == 0 {
+            return Err(ConfigError::new(
+                "fetch",
+                "timeout_ms and max_body_bytes must be positive",
+            ));
+        }
+        self.validate_jobs()?;
+        if self.env.is_strict() {
+            if let Some(secret) = &self.secret {
+                crate::secret::check_strength(secret.expose())
+                    .map_err(|rule| ConfigError::new("TRAWL_SECRET", rule))?;
+            }
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| ConfigError::new("log.level", format!("not a valid filter: {e}")))?;
+        Ok(())
+    }
+
+    fn validate_jobs(&self) -> Result<(), ConfigError> {
+        let j = &self.jobs;
+        let positive = [
+            ("jobs.concurrency", u64::from(j.concurrency)),
+            ("jobs.lease_secs", j.lease_secs),
+            ("jobs.poll_ms", j.poll_ms),
+            ("jobs.batch_size", u64::from(j.batch_size)),
+            ("jobs.max_attempts", u64::from(j.max_attempts)),
+            ("jobs.timeout_secs", j.timeout_secs),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
+        }
+        if j.concurrency > 10_000 || j.batch_size > 10_000 {
+            return Err(ConfigError::new(
+                "jobs",
+                "concurrency and batch_size must be at most 10000",
+            ));
+        }
+        if j.backoff_base_ms > j.backoff_max_ms {
+            return Err(ConfigError::new(
+                "jobs.backoff_base_ms",
+                "must not exceed jobs.backoff_max_ms",
+            ));
+        }
+        crate::jobs::schedule::parse_cron(&self.schedule.cron)
+            .map_err(|rule| ConfigError::new("schedule.cron", rule))?;
+        crate::jobs::schedule::parse_timezone(&self.schedule.timezone)
+            .map_err(|rule| ConfigError::new("schedule.timezone", rule))?;
+        Ok(())
+    }
+
+    /// The database URL in effect: the configured one, else a SQLite file in the data
+    /// directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose().to_string(),
+            None => format!("sqlite://{}", self.data_dir.join("trawl.db").display()),
+        }
+    }
+
+    /// Base URL for links in API responses: `TRAWL_PUBLIC_URL`, else the bound address.
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        match &self.server.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    /// The effective configuration as TOML with every secret redacted.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = Some(Secret::new(redact_url(&self.database_url())));
+        shown.redis.url = self
+            .redis
+            .url
+            .as_ref()
+            .map(|u| Secret::new(redact_url(u.expose())));
+        // The instance secret is never shown, only whether it is set.
+        shown.secret = self.secret.as_ref().map(|_| Secret::new("<redacted>"));
+        let value = toml::Value::try_from(ShowSecrets(&shown)).expect("config serialises");
+        toml::to_string_pretty(&value).expect("config serialises")
+    }
+}
+
+/// Serialises a config whose secrets were already redacted, exposing the (redacted) text.
+struct ShowSecrets<'a>(&'a Config);
+
+impl Serialize for ShowSecrets<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::secret::with_exposed(|| self.0.serialize(s))
+    }
+}
+
+/// Which backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseKind {
+    pub fn of(url: &str) -> Result<DatabaseKind, ConfigError> {
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError::new(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ))
+        }
+    }
+}
+
+impl fmt::Display for DatabaseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DatabaseKind::Sqlite => "sqlite",
+            DatabaseKind::Postgres => "postgres",
+        })
+    }
+}
+
+/// Hides the password (and any query string) of a connection URL.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.has_host() => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("****"));
+            }
+            u.set_query(None);
+            u.to_string()
+        }
+        // sqlite:// paths and unparseable values: keep only the scheme and path.
+        _ => raw.split('?').next().unwrap_or_default().to_string(),
+    }
+}
+
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(r) => {
+            let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+fn nonempty_path(v: &str) -> Result<PathBuf, String> {
+    if v.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(PathBuf::from(v))
+    }
+}
+
+fn parse_bind(v: &str) -> Result<SocketAddr, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("expected host:port such as 127.0.0.1:3002, got {v:?}"))
+}
+
+fn parse_public_url(v: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(v.trim()).map_err(|_| format!("not a URL: {v:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err("must be an absolute http:// or https:// URL".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    Ok(url)
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
+fn parse_num<T: FromStr>(v: &str) -> Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("must be a whole number, got {v:?}"))
+}
+
+fn parse_cidr(v: &str) -> Result<IpNet, String> {
+    v.parse::<IpNet>()
+        .or_else(|_| v.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("not a CIDR or IP address: {v:?}"))
+}
+
+fn parse_list<T>(v: &str, item: fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(item)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_port_3002_in_development() {
+        let c = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.env, Profile::Development);
+        assert_eq!(c.server.bind.to_string(), "127.0.0.1:3002");
+        assert!(c.database_url().starts_with("sqlite://"));
+        assert!(c.fetch.allow.is_empty(), "nothing is allowed by default");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("trawl.toml");
+        std::fs::write(
+            &file,
+            "[server]\nbind = \"127.0.0.1:4000\"\n[database]\npool_size = 3\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("TRAWL_DATABASE_POOL_SIZE", "7")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.server.bind.port(), 4000);
+        assert_eq!(c.database.pool_size, 7);
+        let c = Config::load(
+            Some(&file),
+            env(&[("TRAWL_BIND", "127.0.0.1:5000")]),
+            &Overrides {
+                bind: Some("127.0.0.1:6000".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.server.bind.port(), 6000);
+    }
+
+    #[test]
+    fn unknown_file_key_is_an_error_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("trawl.toml");
+        std::fs::write(&file, "[server]\nbnd = \"127.0.0.1:4000\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[]), &Overrides::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("bnd"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_trawl_variable_is_an_error_naming_it() {
+        let err =
+            Config::load(None, env(&[("TRAWL_BINDD", "x")]), &Overrides::default()).unwrap_err();
+        assert_eq!(err.key, "TRAWL_BINDD");
+    }
+
+    #[test]
+    fn test_suite_variables_are_not_config() {
+        Config::load(
+            None,
+            env(&[
+                ("TRAWL_TEST_POSTGRES_URL", "postgres://x"),
+                ("TRAWL_CONFIG", "a"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_and_rule() {
+        let cases = [
+            ("TRAWL_BIND", "nonsense", "host:port"),
+            ("TRAWL_ENV", "prodd", "one of"),
+            ("TRAWL_DATABASE_POOL_SIZE", "-1", "whole number"),
+            ("TRAWL_DATABASE_URL", "mysql://x", "sqlite://"),
+            ("TRAWL_PUBLIC_URL", "ftp://x", "http"),
+            ("TRAWL_TRUSTED_PROXIES", "10.0.0.0/8,bogus", "CIDR"),
+            ("TRAWL_METRICS_ON_MAIN", "maybe", "true or false"),
+            ("TRAWL_REDIS_URL", "http://x", "redis://"),
+        ];
+        for (key, value, rule) in cases {
+            let err = Config::load(None, env(&[(key, value)]), &Overrides::default()).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(rule), "{key}={value}: {msg}");
+            assert!(
+                msg.contains(key) || msg.contains("database.url") || msg.contains("redis.url"),
+                "{key}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn redacted_config_hides_passwords_and_secret() {
+        let c = Config::load(
+            None,
+            env(&[
+                (
+                    "TRAWL_DATABASE_URL",
+                    "postgres://trawl:hunter2@db/trawl?sslmode=require",
+                ),
+                (
+                    "TRAWL_SECRET",
+                    "s3cr3t-value-that-is-long-enough-0123456789",
+                ),
+                ("TRAWL_REDIS_URL", "redis://:pw123@cache:6379/0"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let shown = c.redacted_toml();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("pw123"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("postgres://trawl:****@db/trawl"), "{shown}");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn env_example_documents_every_variable() {
+        let example = include_str!("../../../.env.example");
+        for (name, _) in ENV_VARS {
+            assert!(example.contains(name), ".env.example lacks {name}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! One error type for the whole service, rendered as one JSON envelope:
+//! `{"error":{"code","message","details","request_id","timestamp"}}`.
+//!
+//! Internal errors (database, I/O, anything unexpected) are logged with their cause
+//! chain and rendered as an opaque 500: no SQL text, stack trace or path ever reaches a
+//! response.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::http::middleware::request_id;
+
+/// A field that failed validation, and the rule it broke.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed (bad JSON, wrong content type).
+    #[error("{0}")]
+    BadRequest(String),
+    /// One or more fields broke their rules.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("not allowed")]
+    Forbidden,
+    /// The named resource does not exist (or belongs to another team).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The job existed but its results have expired.
+    #[error("job expired")]
+    JobExpired,
+    #[error("route not found")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A uniqueness rule or a state rule refused the change.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("request timed out")]
+    Timeout,
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything else. Its cause is logged, never returned.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) | AppError::JobExpired | AppError::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Validation(_) => "validation_failed",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::JobExpired => "job_expired",
+            AppError::RouteNotFound => "route_not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Conflict { code, .. } => code,
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Timeout => "timeout",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The message shown to the client; opaque for internal errors.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "internal server error".into(),
+            AppError::Validation(fields) => match fields.as_slice() {
+                [one] => format!("{}: {}", one.field, one.rule),
+                _ => format!("{} fields are invalid", fields.len()),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            AppError::Validation(fields) => json!({ "fields": fields }),
+            AppError::RateLimited { retry_after_secs } => {
+                json!({ "retry_after_secs": retry_after_secs })
+            }
+            _ => Value::Null,
+        }
+    }
+
+    /// Shorthand for a single invalid field.
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, rule)])
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict { code, message } => AppError::Conflict { code, message },
+            StoreError::Database(e) => AppError::Internal(anyhow::Error::new(e)),
+            StoreError::Other(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let AppError::Internal(cause) = &self {
+            // The only place an internal cause is recorded: in the log, with the chain.
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let body = json!({
+            "error": {
+                "code": self.code(),
+                "message": self.public_message(),
+                "details": self.details(),
+                "request_id": request_id::current(),
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            }
+        });
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_error_hides_its_cause() {
+        let e = AppError::Internal(anyhow::anyhow!("SELECT * FROM users at /srv/trawl.db"));
+        assert_eq!(e.public_message(), "internal server error");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn one_invalid_field_is_named_in_the_message() {
+        let e = AppError::invalid("url", "must be an absolute http(s) URL");
+        assert_eq!(e.public_message(), "url: must be an absolute http(s) URL");
+        assert_eq!(e.details()["fields"][0]["field"], "url");
+    }
+}

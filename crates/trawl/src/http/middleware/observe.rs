@@ -1,0 +1,116 @@
+//! The outermost layer: gives each request its id, a tracing span, a time limit and
+//! its metrics, and turns bare error responses from inner layers into the JSON envelope.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::request_id;
+use crate::error::AppError;
+use crate::http::AppState;
+
+/// Probe and scrape routes log at debug so that they do not drown the request log.
+fn is_quiet(route: &str) -> bool {
+    matches!(route, "/health/live" | "/health/ready" | "/metrics")
+}
+
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|ip| state.is_trusted_proxy(ip));
+    let id = request_id::choose(req.headers(), trusted);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let limit = Duration::from_secs(state.config.server.request_timeout_secs);
+
+    let id_header = HeaderValue::from_str(&id).ok();
+    let mut response = request_id::scope(
+        id,
+        async move {
+            let response = match tokio::time::timeout(limit, next.run(req)).await {
+                Ok(response) => envelope_bare_error(response),
+                Err(_) => AppError::Timeout.into_response(),
+            };
+            let status = response.status();
+            let latency = start.elapsed();
+            let latency_ms = latency.as_secs_f64() * 1000.0;
+            if is_quiet(&route) {
+                tracing::debug!(status = status.as_u16(), latency_ms, "request completed");
+            } else if status.is_server_error() {
+                tracing::warn!(status = status.as_u16(), latency_ms, "request completed");
+            } else {
+                tracing::info!(status = status.as_u16(), latency_ms, "request completed");
+            }
+            metrics::counter!(
+                "http_requests_total",
+                "method" => method.to_string(),
+                "route" => route.clone(),
+                "status" => status.as_str().to_owned()
+            )
+            .increment(1);
+            metrics::histogram!("http_request_duration_seconds", "route" => route)
+                .record(latency.as_secs_f64());
+            response
+        }
+        .instrument(span),
+    )
+    .await;
+    if let Some(v) = id_header {
+        response.headers_mut().insert(request_id::HEADER, v);
+    }
+    response
+}
+
+/// Inner layers (body limits, extract rejections) answer some errors with a plain body;
+/// clients get the same envelope whatever produced the error.
+fn envelope_bare_error(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let typed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
+    if typed {
+        return response;
+    }
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
+        StatusCode::NOT_FOUND => AppError::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            AppError::BadRequest("Content-Type must be application/json".into())
+        }
+        s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("inner layer answered {s}")),
+        s => AppError::BadRequest(
+            s.canonical_reason()
+                .unwrap_or("bad request")
+                .to_ascii_lowercase(),
+        ),
+    };
+    let mut new = error.into_response();
+    // Keep headers such as Retry-After or Allow that the inner layer set.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().entry(name).or_insert(value.clone());
+        }
+    }
+    *new.status_mut() = status;
+    new
+}

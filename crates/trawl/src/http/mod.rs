@@ -1,0 +1,120 @@
+//! The HTTP surface: one module per resource, each exposing `router()`, merged here
+//! under the edge layers.
+
+pub mod admin;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::store::Store;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub redis: Option<redis::Client>,
+    /// The job queue: enqueue, cancel, retry, look up.
+    pub jobs: crate::jobs::Jobs,
+    pub started: Instant,
+    /// Base URL for links the API returns, without a trailing slash.
+    pub public_base: Arc<str>,
+    /// Set once migrations are seen to be current; they do not go back while we run.
+    migrations_current: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        redis: Option<redis::Client>,
+        public_base: String,
+    ) -> Self {
+        let jobs = crate::jobs::Jobs::new(
+            store.clone(),
+            crate::jobs::Registry::builtin(&config.jobs),
+            &config,
+        );
+        AppState {
+            config,
+            store,
+            redis,
+            jobs,
+            started: Instant::now(),
+            public_base: public_base.into(),
+            migrations_current: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.config
+            .server
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&ip))
+    }
+
+    /// Whether the schema matches this binary; asks the database until it has once said yes.
+    pub async fn migrations_current(&self) -> Result<bool, crate::store::StoreError> {
+        if self.migrations_current.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let current = crate::store::migrations_current(&self.store.migrations().await?);
+        if current {
+            self.migrations_current.store(true, Ordering::Relaxed);
+        }
+        Ok(current)
+    }
+}
+
+/// The whole application router with its edge layers.
+pub fn router(state: AppState) -> Router {
+    let mut routes = Router::new()
+        .merge(health::router())
+        .merge(admin::router(state.clone()));
+    if state.config.server.metrics_on_main {
+        routes = routes.merge(metrics::router());
+    }
+    with_edge_layers(routes, state)
+}
+
+/// Wraps `routes` in the fallbacks and edge layers every request passes through. Public
+/// so tests can put a deliberately failing route behind the same layers.
+pub fn with_edge_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Inside `observe`, so a panic's 500 still gets the request id, a log line
+        // and its metrics.
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe::observe,
+        ))
+        .with_state(state)
+}
+
+async fn route_not_found() -> AppError {
+    AppError::RouteNotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    // The payload may hold anything, including data from the request: it is not logged
+    // verbatim or returned.
+    AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+}

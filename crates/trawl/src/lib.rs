@@ -1,0 +1,25 @@
+//! Trawl: a self-hosted web scraping and analysis service.
+//!
+//! The binary's `main.rs` only calls [`cli::run`]; everything lives here so that the
+//! integration tests can build the application on port 0 against a fresh database.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod fetch;
+pub mod http;
+pub mod jobs;
+pub mod secret;
+pub mod store;
+pub mod telemetry;
+
+/// Installs rustls' process-wide crypto provider (ring) once. Every TLS client and
+/// server in the process uses it; calling this again does nothing.
+pub fn init_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,0 +1,743 @@
+//! The job queue on PostgreSQL: batches as arrays through `unnest`, claims with
+//! `FOR UPDATE SKIP LOCKED` so workers never wait on each other, wake-ups by
+//! `LISTEN/NOTIFY`, and `now()` as the one clock.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::postgres::{PgListener, PgRow};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::sqlite::resolve_duplicates;
+use super::{
+    job_finished_conflict, parse_state, pick, Candidate, ClaimRequest, ClaimedJob, Completion,
+    Enqueued, Job, JobFilter, JobLookup, JobState, JobStore, LeaseReport, NewJob, NewSchedule,
+    QueueStats, Rescued, Schedule, StoreTx, WorkerInfo, DEFAULT_TEAM,
+};
+use crate::store::postgres::PgStore;
+use crate::store::{StoreError, StoreResult};
+
+/// The channel new work is announced on.
+const CHANNEL: &str = "trawl_jobs";
+
+const JOB_COLUMNS: &str = "id, team_id, kind, payload, state, priority, attempt, max_attempts, \
+     run_at, lease_owner, lease_expires_at, started_at, finished_at, expires_at, last_error, \
+     errors, result, unique_key, parent_id, cancel_requested_at, created_at, updated_at";
+
+fn job_from_row(row: &PgRow) -> StoreResult<Job> {
+    Ok(Job {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        kind: row.try_get("kind")?,
+        payload: row.try_get("payload")?,
+        state: parse_state(row.try_get("state")?)?,
+        priority: row.try_get("priority")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+        run_at: row.try_get("run_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_expires_at: row.try_get("lease_expires_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_error: row.try_get("last_error")?,
+        errors: row.try_get("errors")?,
+        result: row.try_get("result")?,
+        unique_key: row.try_get("unique_key")?,
+        parent_id: row.try_get("parent_id")?,
+        cancel_requested_at: row.try_get("cancel_requested_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn schedule_from_row(row: &PgRow) -> StoreResult<Schedule> {
+    Ok(Schedule {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        name: row.try_get("name")?,
+        cron: row.try_get("cron")?,
+        timezone: row.try_get("timezone")?,
+        kind: row.try_get("kind")?,
+        payload: row.try_get("payload")?,
+        paused: row.try_get("paused")?,
+        last_run_at: row.try_get("last_run_at")?,
+        next_run_at: row.try_get("next_run_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn ids_of(rows: &[PgRow]) -> StoreResult<Vec<Uuid>> {
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Inserts jobs inside `tx`; see [`StoreTx::enqueue`].
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'static, Postgres>,
+    jobs: &[NewJob],
+) -> StoreResult<Vec<Enqueued>> {
+    let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
+    let teams: Vec<Uuid> = jobs.iter().map(|j| j.team_id).collect();
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+    let payloads: Vec<String> = jobs.iter().map(|j| j.payload.to_string()).collect();
+    let prios: Vec<i32> = jobs.iter().map(|j| j.priority).collect();
+    let maxes: Vec<i32> = jobs.iter().map(|j| j.max_attempts.unwrap_or(3)).collect();
+    let run_ats: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
+    let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.unique_key.as_deref()).collect();
+    let parents: Vec<Option<Uuid>> = jobs.iter().map(|j| j.parent_id).collect();
+    let rows = sqlx::query(
+        "INSERT INTO jobs (id, team_id, kind, payload, priority, max_attempts, run_at, \
+         unique_key, parent_id) \
+         SELECT id, team_id, kind, payload::jsonb, priority, max_attempts, \
+         COALESCE(run_at, now()), unique_key, parent_id \
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::int4[], \
+         $7::timestamptz[], $8::text[], $9::uuid[]) \
+         AS t(id, team_id, kind, payload, priority, max_attempts, run_at, unique_key, parent_id) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&ids)
+    .bind(&teams)
+    .bind(&kinds)
+    .bind(&payloads)
+    .bind(&prios)
+    .bind(&maxes)
+    .bind(&run_ats)
+    .bind(&keys)
+    .bind(&parents)
+    .fetch_all(&mut **tx)
+    .await?;
+    let inserted = ids_of(&rows)?;
+    if !inserted.is_empty() {
+        // Delivered when (and only if) the caller's transaction commits.
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&mut **tx)
+            .await?;
+    }
+    resolve_duplicates(jobs, inserted, |keys| async move {
+        let rows = sqlx::query(
+            "SELECT unique_key, id FROM jobs WHERE unique_key = ANY($1) \
+             AND state IN ('queued', 'running', 'failed')",
+        )
+        .bind(&keys)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    })
+    .await
+}
+
+async fn load_job(conn: &mut PgConnection, id: Uuid, lock: bool) -> StoreResult<Option<Job>> {
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
+async fn notify(conn: &mut PgConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl JobStore for PgStore {
+    async fn begin(&self) -> StoreResult<StoreTx> {
+        Ok(StoreTx::Postgres(self.pool.begin().await?))
+    }
+
+    async fn wakeups(&self) -> StoreResult<watch::Receiver<()>> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        let (tx, rx) = watch::channel(());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    // Every receiver gone: stop listening.
+                    () = tx.closed() => break,
+                    msg = listener.recv() => match msg {
+                        Ok(_) => { tx.send_replace(()); }
+                        Err(e) => {
+                            // PgListener reconnects on the next recv; a wake-up covers
+                            // anything announced while it was away.
+                            tracing::warn!(error = %e, "job notifications interrupted");
+                            tx.send_replace(());
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                        }
+                    },
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn claim(&self, req: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
+        let kinds: Vec<&str> = req
+            .kinds
+            .iter()
+            .filter(|(_, room)| *room > 0)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if kinds.is_empty() || req.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        // Each team's best few through the per-team partial index, skipping rows another
+        // worker is claiming right now.
+        let rows = sqlx::query(
+            "SELECT c.id, c.team_id, c.kind, c.priority, c.run_at FROM teams t \
+             CROSS JOIN LATERAL (SELECT id, team_id, kind, priority, run_at FROM jobs \
+             WHERE team_id = t.id AND state IN ('queued', 'failed') AND run_at <= now() \
+             AND kind = ANY($1) ORDER BY priority DESC, run_at, id LIMIT $2 \
+             FOR UPDATE SKIP LOCKED) c",
+        )
+        .bind(&kinds)
+        .bind(i64::from(req.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let cands = rows
+            .iter()
+            .map(|r| {
+                Ok(Candidate {
+                    id: r.try_get(0)?,
+                    team_id: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    priority: r.try_get(3)?,
+                    run_at: r.try_get(4)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut running = HashMap::new();
+        if req.team_limit > 0 {
+            let rows = sqlx::query(
+                "SELECT team_id, count(*) FROM jobs WHERE state = 'running' GROUP BY team_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                running.insert(r.try_get(0)?, r.try_get::<i64, _>(1)?);
+            }
+        }
+        let picked = pick(cands, &running, req);
+        if picked.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, \
+             lease_expires_at = now() + make_interval(secs => $2), started_at = now(), \
+             updated_at = now(), cancel_requested_at = NULL WHERE id = ANY($3) \
+             RETURNING id, team_id, kind, payload, attempt, max_attempts, run_at, started_at, \
+             parent_id",
+        )
+        .bind(req.worker_id.to_string())
+        .bind(req.lease.as_secs_f64())
+        .bind(&picked)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedJob {
+                    id: r.try_get("id")?,
+                    team_id: r.try_get("team_id")?,
+                    kind: r.try_get("kind")?,
+                    payload: r.try_get("payload")?,
+                    attempt: r.try_get("attempt")?,
+                    max_attempts: r.try_get("max_attempts")?,
+                    run_at: r.try_get("run_at")?,
+                    started_at: r.try_get("started_at")?,
+                    parent_id: r.try_get("parent_id")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heartbeat(
+        &self,
+        worker_id: Uuid,
+        ids: &[Uuid],
+        lease: Duration,
+    ) -> StoreResult<LeaseReport> {
+        if ids.is_empty() {
+            return Ok(LeaseReport::default());
+        }
+        let rows = sqlx::query(
+            "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $1) \
+             WHERE id = ANY($2) AND lease_owner = $3 AND state = 'running' \
+             RETURNING id, cancel_requested_at IS NOT NULL",
+        )
+        .bind(lease.as_secs_f64())
+        .bind(ids)
+        .bind(worker_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let held = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(LeaseReport::from_held(ids, held))
+    }
+
+    async fn cancel_requests(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT id FROM jobs WHERE id = ANY($1) AND cancel_requested_at IS NOT NULL",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        ids_of(&rows)
+    }
+
+    async fn complete(&self, worker_id: Uuid, done: &[Completion]) -> StoreResult<Vec<Uuid>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = done.iter().map(|c| c.id).collect();
+        let attempts: Vec<i32> = done.iter().map(|c| c.attempt).collect();
+        let states: Vec<&str> = done.iter().map(|c| c.outcome.state().as_str()).collect();
+        let results: Vec<Option<String>> = done.iter().map(|c| c.outcome.result()).collect();
+        let errors: Vec<Option<&str>> = done.iter().map(|c| c.outcome.error()).collect();
+        let (delays, keeps): (Vec<f64>, Vec<f64>) =
+            done.iter().map(|c| c.outcome.delay_and_keep()).unzip();
+        let rows = sqlx::query(
+            "UPDATE jobs SET state = v.state, result = v.result::jsonb, \
+             last_error = COALESCE(v.error, jobs.last_error), \
+             errors = CASE WHEN v.error IS NULL THEN jobs.errors ELSE jobs.errors || \
+             jsonb_build_array(jsonb_build_object('attempt', jobs.attempt, 'error', v.error, \
+             'at', now())) END, \
+             run_at = CASE WHEN v.state = 'failed' \
+             THEN now() + make_interval(secs => v.delay) ELSE jobs.run_at END, \
+             finished_at = CASE WHEN v.state = 'failed' THEN NULL ELSE now() END, \
+             expires_at = CASE WHEN v.state = 'failed' THEN NULL \
+             ELSE now() + make_interval(secs => v.keep) END, \
+             lease_expires_at = NULL, updated_at = now() \
+             FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], \
+             $6::float8[], $7::float8[]) AS v(id, attempt, state, result, error, delay, keep) \
+             WHERE jobs.id = v.id AND jobs.attempt = v.attempt AND jobs.lease_owner = $8 \
+             AND jobs.state = 'running' RETURNING jobs.id",
+        )
+        .bind(&ids)
+        .bind(&attempts)
+        .bind(&states)
+        .bind(&results)
+        .bind(&errors)
+        .bind(&delays)
+        .bind(&keeps)
+        .bind(worker_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        ids_of(&rows)
+    }
+
+    async fn release(&self, worker_id: Uuid, ids: &[(Uuid, i32)]) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (job_ids, attempts): (Vec<Uuid>, Vec<i32>) = ids.iter().copied().unzip();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', max_attempts = jobs.max_attempts + 1, \
+             lease_expires_at = NULL, run_at = now(), updated_at = now() \
+             FROM unnest($1::uuid[], $2::int4[]) AS v(id, attempt) \
+             WHERE jobs.id = v.id AND jobs.attempt = v.attempt AND jobs.lease_owner = $3 \
+             AND jobs.state = 'running'",
+        )
+        .bind(&job_ids)
+        .bind(&attempts)
+        .bind(worker_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        notify(&mut tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn rescue_expired(&self, limit: u32, keep_failed: Duration) -> StoreResult<Vec<Rescued>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "WITH expired AS (SELECT id FROM jobs WHERE state = 'running' \
+             AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT $2 \
+             FOR UPDATE SKIP LOCKED) \
+             UPDATE jobs j SET \
+             state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'queued' END, \
+             last_error = 'lease expired: the worker stopped heartbeating', \
+             errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, \
+             'error', 'lease expired: the worker stopped heartbeating', 'at', now())), \
+             lease_expires_at = NULL, run_at = now(), \
+             finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END, \
+             expires_at = CASE WHEN j.attempt >= j.max_attempts \
+             THEN now() + make_interval(secs => $1) END, updated_at = now() \
+             FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.state",
+        )
+        .bind(keep_failed.as_secs_f64())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if !rows.is_empty() {
+            notify(&mut tx).await?;
+        }
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Rescued {
+                    id: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    state: parse_state(r.try_get(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_job(&self, id: Uuid) -> StoreResult<JobLookup> {
+        let mut conn = self.pool.acquire().await?;
+        if let Some(job) = load_job(&mut conn, id, false).await? {
+            return Ok(JobLookup::Found(Box::new(job)));
+        }
+        let gone = sqlx::query("SELECT 1 FROM job_tombstones WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(if gone.is_some() {
+            JobLookup::Expired
+        } else {
+            JobLookup::NotFound
+        })
+    }
+
+    async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE ($1::text IS NULL OR state = $1) \
+             AND ($2::text IS NULL OR kind = $2) AND ($3::uuid IS NULL OR team_id = $3) \
+             AND ($4::uuid IS NULL OR id < $4) ORDER BY id DESC LIMIT $5"
+        ))
+        .bind(f.state.map(JobState::as_str))
+        .bind(f.kind.as_deref())
+        .bind(f.team_id)
+        .bind(f.cursor)
+        .bind(i64::from(f.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn retry_job(&self, id: Uuid) -> StoreResult<Job> {
+        let mut tx = self.pool.begin().await?;
+        let job = load_job(&mut tx, id, true)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        if !matches!(job.state, JobState::Discarded | JobState::Cancelled) {
+            return Err(job_finished_conflict(job.state));
+        }
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', max_attempts = attempt + max_attempts, \
+             run_at = now(), finished_at = NULL, expires_at = NULL, cancel_requested_at = NULL, \
+             lease_owner = NULL, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        notify(&mut tx).await?;
+        let job = load_job(&mut tx, id, false)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    async fn cancel_job(&self, id: Uuid, keep_for: Duration) -> StoreResult<Job> {
+        let mut tx = self.pool.begin().await?;
+        let job = load_job(&mut tx, id, true)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        match job.state {
+            JobState::Queued | JobState::Failed => {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'cancelled', finished_at = now(), \
+                     expires_at = now() + make_interval(secs => $2), updated_at = now() \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(keep_for.as_secs_f64())
+                .execute(&mut *tx)
+                .await?;
+            }
+            JobState::Running => {
+                sqlx::query(
+                    "UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, now()), \
+                     updated_at = now() WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            state => {
+                return Err(StoreError::Conflict {
+                    code: "job_finished",
+                    message: format!("the job is already {state}"),
+                })
+            }
+        }
+        let job = load_job(&mut tx, id, false)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    async fn sweep_expired(&self, limit: u32) -> StoreResult<u64> {
+        let row = sqlx::query(
+            "WITH gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+             WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, team_id, kind), \
+             kept AS (INSERT INTO job_tombstones (id, team_id, kind) \
+             SELECT id, team_id, kind FROM gone ON CONFLICT (id) DO NOTHING) \
+             SELECT count(*) FROM gone",
+        )
+        .bind(i64::from(limit))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn sweep_tombstones(&self, keep: Duration, limit: u32) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM job_tombstones WHERE id IN (SELECT id FROM job_tombstones \
+             WHERE expired_at < now() - make_interval(secs => $1) LIMIT $2)",
+        )
+        .bind(keep.as_secs_f64())
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn queue_stats(&self) -> StoreResult<QueueStats> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            // Two halves, each matching a partial index's predicate, so finished rows
+            // (however many) are never read.
+            "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'failed') \
+             GROUP BY kind, state UNION ALL \
+             SELECT kind, state, count(*) FROM jobs WHERE state = 'running' GROUP BY kind, state",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let depth = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, parse_state(r.try_get(1)?)?, r.try_get(2)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let row = sqlx::query(
+            "SELECT now(), (SELECT min(run_at) FROM jobs WHERE state IN ('queued', 'failed') \
+             AND run_at <= now()), (SELECT min(started_at) FROM jobs WHERE state = 'running')",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(QueueStats {
+            now: row.try_get(0)?,
+            depth,
+            oldest_runnable: row.try_get(1)?,
+            oldest_running: row.try_get(2)?,
+        })
+    }
+
+    async fn register_worker(&self, w: &WorkerInfo) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO workers (id, hostname, pid, kinds, concurrency, running) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE \
+             SET running = excluded.running, heartbeat_at = now()",
+        )
+        .bind(w.id)
+        .bind(&w.hostname)
+        .bind(w.pid)
+        .bind(json!(w.kinds))
+        .bind(w.concurrency)
+        .bind(w.running)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unregister_worker(&self, id: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM workers WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn list_workers(&self, alive_within: Duration) -> StoreResult<Vec<WorkerInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at \
+             FROM workers WHERE heartbeat_at >= now() - make_interval(secs => $1) \
+             ORDER BY started_at",
+        )
+        .bind(alive_within.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kinds: Value = r.try_get("kinds")?;
+                Ok(WorkerInfo {
+                    id: r.try_get("id")?,
+                    hostname: r.try_get("hostname")?,
+                    pid: r.try_get("pid")?,
+                    kinds: serde_json::from_value(kinds).unwrap_or_default(),
+                    concurrency: r.try_get("concurrency")?,
+                    running: r.try_get("running")?,
+                    started_at: r.try_get("started_at")?,
+                    heartbeat_at: r.try_get("heartbeat_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_workers(&self, silent_for: Duration) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM workers WHERE heartbeat_at < now() - make_interval(secs => $1)",
+        )
+        .bind(silent_for.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn upsert_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
+        let row = sqlx::query(
+            "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
+             next_run_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (team_id, name) DO UPDATE SET \
+             next_run_at = CASE WHEN schedules.cron = excluded.cron \
+             AND schedules.timezone = excluded.timezone THEN schedules.next_run_at \
+             ELSE excluded.next_run_at END, \
+             cron = excluded.cron, timezone = excluded.timezone, kind = excluded.kind, \
+             payload = excluded.payload, updated_at = now() RETURNING *",
+        )
+        .bind(Uuid::now_v7())
+        .bind(s.team_id)
+        .bind(&s.name)
+        .bind(&s.cron)
+        .bind(&s.timezone)
+        .bind(&s.kind)
+        .bind(&s.payload)
+        .bind(s.next_run_at)
+        .fetch_one(&self.pool)
+        .await?;
+        schedule_from_row(&row)
+    }
+
+    async fn get_schedule(&self, team_id: Uuid, name: &str) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query("SELECT * FROM schedules WHERE team_id = $1 AND name = $2")
+            .bind(team_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn delete_schedule(&self, team_id: Uuid, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM schedules WHERE team_id = $1 AND name = $2")
+            .bind(team_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn due_schedules(&self, limit: u32) -> StoreResult<(Vec<Schedule>, DateTime<Utc>)> {
+        let mut conn = self.pool.acquire().await?;
+        let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+            .fetch_one(&mut *conn)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM schedules WHERE NOT paused AND next_run_at <= $1 \
+             ORDER BY next_run_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok((
+            rows.iter()
+                .map(schedule_from_row)
+                .collect::<StoreResult<_>>()?,
+            now,
+        ))
+    }
+
+    async fn fire_schedule(
+        &self,
+        id: Uuid,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        job: &NewJob,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE schedules SET next_run_at = $3, last_run_at = now(), updated_at = now() \
+             WHERE id = $1 AND next_run_at = $2",
+        )
+        .bind(id)
+        .bind(expected)
+        .bind(next)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        enqueue(&mut tx, std::slice::from_ref(job)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn seed_finished_jobs(&self, n: u64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO jobs (id, team_id, kind, state, attempt, finished_at, expires_at) \
+             SELECT gen_random_uuid(), $2, 'bench.old', 'succeeded', 1, now(), \
+             now() + interval '1 day' FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .bind(DEFAULT_TEAM)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_test_execution(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        worker: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO test_job_runs (job_id, attempt, worker) VALUES ($1, $2, $3)")
+            .bind(job_id)
+            .bind(attempt)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,873 @@
+//! The job queue on SQLite: one writer at a time (`BEGIN IMMEDIATE`), batches passed as
+//! one JSON array parameter and unpacked with `json_each`, timestamps from SQLite's clock.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::{
+    job_finished_conflict, parse_state, parse_uuid, pick, sqlite_ts, Candidate, ClaimRequest,
+    ClaimedJob, Completion, Enqueued, Job, JobFilter, JobLookup, JobState, JobStore, LeaseReport,
+    NewJob, NewSchedule, QueueStats, Rescued, Schedule, StoreTx, WorkerInfo, DEFAULT_TEAM,
+};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{StoreError, StoreResult};
+
+/// The current time as SQLite text, in the one format every timestamp column uses.
+macro_rules! now {
+    () => {
+        "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    };
+}
+
+/// The current time plus the number of seconds in parameter `$p`.
+macro_rules! now_plus {
+    ($p:literal) => {
+        concat!(
+            "strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('%+.3f seconds',",
+            $p,
+            "))"
+        )
+    };
+}
+
+const JOB_COLUMNS: &str = "id, team_id, kind, payload, state, priority, attempt, max_attempts, \
+     run_at, lease_owner, lease_expires_at, started_at, finished_at, expires_at, last_error, \
+     errors, result, unique_key, parent_id, cancel_requested_at, created_at, updated_at";
+
+const ACTIVE: &str = "('queued', 'running', 'failed')";
+
+fn opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
+    row.try_get::<Option<String>, _>(col)?
+        .as_deref()
+        .map(parse_uuid)
+        .transpose()
+}
+
+fn json_col(row: &SqliteRow, col: &str) -> StoreResult<Option<Value>> {
+    Ok(row
+        .try_get::<Option<String>, _>(col)?
+        .map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
+}
+
+fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
+    Ok(Job {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        team_id: opt_uuid(row, "team_id")?,
+        kind: row.try_get("kind")?,
+        payload: json_col(row, "payload")?.unwrap_or(Value::Null),
+        state: parse_state(&row.try_get::<String, _>("state")?)?,
+        priority: row.try_get("priority")?,
+        attempt: row.try_get("attempt")?,
+        max_attempts: row.try_get("max_attempts")?,
+        run_at: row.try_get("run_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_expires_at: row.try_get("lease_expires_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_error: row.try_get("last_error")?,
+        errors: json_col(row, "errors")?.unwrap_or_else(|| json!([])),
+        result: json_col(row, "result")?,
+        unique_key: row.try_get("unique_key")?,
+        parent_id: opt_uuid(row, "parent_id")?,
+        cancel_requested_at: row.try_get("cancel_requested_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
+    Ok(Schedule {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        team_id: parse_uuid(&row.try_get::<String, _>("team_id")?)?,
+        name: row.try_get("name")?,
+        cron: row.try_get("cron")?,
+        timezone: row.try_get("timezone")?,
+        kind: row.try_get("kind")?,
+        payload: json_col(row, "payload")?.unwrap_or(Value::Null),
+        paused: row.try_get("paused")?,
+        last_run_at: row.try_get("last_run_at")?,
+        next_run_at: row.try_get("next_run_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn worker_from_row(row: &SqliteRow) -> StoreResult<WorkerInfo> {
+    let kinds: String = row.try_get("kinds")?;
+    Ok(WorkerInfo {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        hostname: row.try_get("hostname")?,
+        pid: row.try_get("pid")?,
+        kinds: serde_json::from_str(&kinds).unwrap_or_default(),
+        concurrency: row.try_get("concurrency")?,
+        running: row.try_get("running")?,
+        started_at: row.try_get("started_at")?,
+        heartbeat_at: row.try_get("heartbeat_at")?,
+    })
+}
+
+fn ids_json(ids: &[Uuid]) -> String {
+    Value::from(ids.iter().map(|i| i.to_string()).collect::<Vec<_>>()).to_string()
+}
+
+fn parse_ids(rows: &[SqliteRow]) -> StoreResult<Vec<Uuid>> {
+    rows.iter()
+        .map(|r| parse_uuid(&r.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// Inserts jobs inside `tx`; see [`StoreTx::enqueue`].
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'static, Sqlite>,
+    jobs: &[NewJob],
+) -> StoreResult<Vec<Enqueued>> {
+    let rows: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            json!({
+                "id": j.id.to_string(),
+                "t": j.team_id.to_string(),
+                "k": j.kind,
+                "p": j.payload,
+                "pr": j.priority,
+                "m": j.max_attempts.unwrap_or(3),
+                "r": j.run_at.map(sqlite_ts),
+                "u": j.unique_key,
+                "pa": j.parent_id.map(|p| p.to_string()),
+            })
+        })
+        .collect();
+    let inserted = sqlx::query(concat!(
+        "INSERT INTO jobs (id, team_id, kind, payload, priority, max_attempts, run_at, \
+         unique_key, parent_id, created_at, updated_at) \
+         SELECT v.value->>'id', v.value->>'t', v.value->>'k', v.value->'p', v.value->>'pr', \
+         v.value->>'m', COALESCE(v.value->>'r', ",
+        now!(),
+        "), v.value->>'u', v.value->>'pa', ",
+        now!(),
+        ", ",
+        now!(),
+        " FROM json_each(?1) AS v WHERE true ON CONFLICT DO NOTHING RETURNING id"
+    ))
+    .bind(Value::from(rows).to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    let inserted = parse_ids(&inserted)?;
+    resolve_duplicates(jobs, inserted, |keys| async move {
+        let rows = sqlx::query(&format!(
+            "SELECT unique_key, id FROM jobs WHERE unique_key IN \
+             (SELECT value FROM json_each(?1)) AND state IN {ACTIVE}"
+        ))
+        .bind(Value::from(keys).to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, parse_uuid(&r.try_get::<String, _>(1)?)?)))
+            .collect()
+    })
+    .await
+}
+
+/// Shared by both backends: every job either was inserted, or had a unique key held by
+/// an active job whose id `lookup` finds.
+pub(super) async fn resolve_duplicates<F, Fut>(
+    jobs: &[NewJob],
+    inserted: Vec<Uuid>,
+    lookup: F,
+) -> StoreResult<Vec<Enqueued>>
+where
+    F: FnOnce(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Vec<(String, Uuid)>>>,
+{
+    let inserted: std::collections::HashSet<Uuid> = inserted.into_iter().collect();
+    let missing: Vec<String> = jobs
+        .iter()
+        .filter(|j| !inserted.contains(&j.id))
+        .filter_map(|j| j.unique_key.clone())
+        .collect();
+    let existing: HashMap<String, Uuid> = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        lookup(missing).await?.into_iter().collect()
+    };
+    for j in jobs.iter().filter(|j| inserted.contains(&j.id)) {
+        metrics::counter!("jobs_enqueued_total", "kind" => j.kind.clone()).increment(1);
+    }
+    jobs.iter()
+        .map(|j| {
+            if inserted.contains(&j.id) {
+                return Ok(Enqueued {
+                    id: j.id,
+                    created: true,
+                });
+            }
+            match j.unique_key.as_ref().and_then(|k| existing.get(k)) {
+                Some(id) => Ok(Enqueued {
+                    id: *id,
+                    created: false,
+                }),
+                // Refused, yet nothing active holds the key: it finished in between, or
+                // the id itself was taken. Either way the caller must try again.
+                None => Err(StoreError::Conflict {
+                    code: "job_conflict",
+                    message: "the job could not be enqueued; try again".into(),
+                }),
+            }
+        })
+        .collect()
+}
+
+async fn load_job(conn: &mut SqliteConnection, id: Uuid) -> StoreResult<Option<Job>> {
+    let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn begin(&self) -> StoreResult<StoreTx> {
+        Ok(StoreTx::Sqlite {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            wake: self.wake.clone(),
+            enqueued: false,
+        })
+    }
+
+    async fn wakeups(&self) -> StoreResult<watch::Receiver<()>> {
+        Ok(self.wake.subscribe())
+    }
+
+    async fn claim(&self, req: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
+        let kinds: Vec<&str> = req
+            .kinds
+            .iter()
+            .filter(|(_, room)| *room > 0)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if kinds.is_empty() || req.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Each team's best few, through the per-team partial index.
+        let rows = sqlx::query(concat!(
+            "SELECT j.id, j.team_id, j.kind, j.priority, j.run_at FROM teams t JOIN jobs j \
+             ON j.id IN (SELECT id FROM jobs WHERE team_id = t.id \
+             AND state IN ('queued', 'failed') AND run_at <= ",
+            now!(),
+            " AND kind IN (SELECT value FROM json_each(?1)) \
+             ORDER BY priority DESC, run_at, id LIMIT ?2)"
+        ))
+        .bind(Value::from(kinds).to_string())
+        .bind(i64::from(req.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let cands = rows
+            .iter()
+            .map(|r| {
+                Ok(Candidate {
+                    id: parse_uuid(&r.try_get::<String, _>(0)?)?,
+                    team_id: opt_uuid(r, "team_id")?,
+                    kind: r.try_get(2)?,
+                    priority: r.try_get(3)?,
+                    run_at: r.try_get(4)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut running = HashMap::new();
+        if req.team_limit > 0 {
+            let rows = sqlx::query(
+                "SELECT team_id, count(*) FROM jobs WHERE state = 'running' GROUP BY team_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                running.insert(opt_uuid(r, "team_id")?, r.try_get::<i64, _>(1)?);
+            }
+        }
+        let picked = pick(cands, &running, req);
+        if picked.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(concat!(
+            "UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?1, \
+             lease_expires_at = ",
+            now_plus!("?2"),
+            ", started_at = ",
+            now!(),
+            ", updated_at = ",
+            now!(),
+            ", cancel_requested_at = NULL \
+             WHERE id IN (SELECT value FROM json_each(?3)) AND state IN ('queued', 'failed') \
+             RETURNING id, team_id, kind, payload, attempt, max_attempts, run_at, started_at, \
+             parent_id"
+        ))
+        .bind(req.worker_id.to_string())
+        .bind(req.lease.as_secs_f64())
+        .bind(ids_json(&picked))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedJob {
+                    id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    team_id: opt_uuid(r, "team_id")?,
+                    kind: r.try_get("kind")?,
+                    payload: json_col(r, "payload")?.unwrap_or(Value::Null),
+                    attempt: r.try_get("attempt")?,
+                    max_attempts: r.try_get("max_attempts")?,
+                    run_at: r.try_get("run_at")?,
+                    started_at: r.try_get("started_at")?,
+                    parent_id: opt_uuid(r, "parent_id")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn heartbeat(
+        &self,
+        worker_id: Uuid,
+        ids: &[Uuid],
+        lease: Duration,
+    ) -> StoreResult<LeaseReport> {
+        if ids.is_empty() {
+            return Ok(LeaseReport::default());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(concat!(
+            "UPDATE jobs SET lease_expires_at = ",
+            now_plus!("?1"),
+            " WHERE id IN (SELECT value FROM json_each(?2)) AND lease_owner = ?3 \
+             AND state = 'running' RETURNING id, cancel_requested_at IS NOT NULL"
+        ))
+        .bind(lease.as_secs_f64())
+        .bind(ids_json(ids))
+        .bind(worker_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let held = rows
+            .iter()
+            .map(|r| Ok((parse_uuid(&r.try_get::<String, _>(0)?)?, r.try_get(1)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(LeaseReport::from_held(ids, held))
+    }
+
+    async fn cancel_requests(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?1)) \
+             AND cancel_requested_at IS NOT NULL",
+        )
+        .bind(ids_json(ids))
+        .fetch_all(&self.pool)
+        .await?;
+        parse_ids(&rows)
+    }
+
+    async fn complete(&self, worker_id: Uuid, done: &[Completion]) -> StoreResult<Vec<Uuid>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batch: Vec<Value> = done
+            .iter()
+            .map(|c| {
+                let (delay, keep) = c.outcome.delay_and_keep();
+                json!({
+                    "id": c.id.to_string(),
+                    "a": c.attempt,
+                    "s": c.outcome.state().as_str(),
+                    "r": c.outcome.result(),
+                    "e": c.outcome.error(),
+                    "d": delay,
+                    "k": keep,
+                })
+            })
+            .collect();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(concat!(
+            "UPDATE jobs SET state = v.value->>'s', result = v.value->>'r', \
+             last_error = COALESCE(v.value->>'e', jobs.last_error), \
+             errors = CASE WHEN v.value->>'e' IS NULL THEN jobs.errors ELSE \
+             json_insert(jobs.errors, '$[#]', json_object('attempt', jobs.attempt, \
+             'error', v.value->>'e', 'at', ",
+            now!(),
+            ")) END, \
+             run_at = CASE WHEN v.value->>'s' = 'failed' THEN \
+             strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('%+.3f seconds', v.value->>'d')) \
+             ELSE jobs.run_at END, \
+             finished_at = CASE WHEN v.value->>'s' = 'failed' THEN NULL ELSE ",
+            now!(),
+            " END, \
+             expires_at = CASE WHEN v.value->>'s' = 'failed' THEN NULL ELSE \
+             strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('%+.3f seconds', v.value->>'k')) END, \
+             lease_expires_at = NULL, updated_at = ",
+            now!(),
+            " FROM json_each(?1) AS v \
+             WHERE jobs.id = v.value->>'id' AND jobs.attempt = v.value->>'a' \
+             AND jobs.lease_owner = ?2 AND jobs.state = 'running' RETURNING jobs.id"
+        ))
+        .bind(Value::from(batch).to_string())
+        .bind(worker_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        parse_ids(&rows)
+    }
+
+    async fn release(&self, worker_id: Uuid, ids: &[(Uuid, i32)]) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let batch: Vec<Value> = ids
+            .iter()
+            .map(|(id, a)| json!({"id": id.to_string(), "a": a}))
+            .collect();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(concat!(
+            "UPDATE jobs SET state = 'queued', max_attempts = max_attempts + 1, \
+             lease_expires_at = NULL, run_at = ",
+            now!(),
+            ", updated_at = ",
+            now!(),
+            " FROM json_each(?1) AS v WHERE jobs.id = v.value->>'id' \
+             AND jobs.attempt = v.value->>'a' AND jobs.lease_owner = ?2 \
+             AND jobs.state = 'running'"
+        ))
+        .bind(Value::from(batch).to_string())
+        .bind(worker_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.wake.send_replace(());
+        Ok(done.rows_affected())
+    }
+
+    async fn rescue_expired(&self, limit: u32, keep_failed: Duration) -> StoreResult<Vec<Rescued>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(concat!(
+            "UPDATE jobs SET \
+             state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'queued' END, \
+             last_error = 'lease expired: the worker stopped heartbeating', \
+             errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'error', \
+             'lease expired: the worker stopped heartbeating', 'at', ",
+            now!(),
+            ")), lease_expires_at = NULL, run_at = ",
+            now!(),
+            ", finished_at = CASE WHEN attempt >= max_attempts THEN ",
+            now!(),
+            " END, expires_at = CASE WHEN attempt >= max_attempts THEN ",
+            now_plus!("?1"),
+            " END, updated_at = ",
+            now!(),
+            " WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < ",
+            now!(),
+            " ORDER BY lease_expires_at LIMIT ?2) RETURNING id, kind, state"
+        ))
+        .bind(keep_failed.as_secs_f64())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if !rows.is_empty() {
+            self.wake.send_replace(());
+        }
+        rows.iter()
+            .map(|r| {
+                Ok(Rescued {
+                    id: parse_uuid(&r.try_get::<String, _>(0)?)?,
+                    kind: r.try_get(1)?,
+                    state: parse_state(&r.try_get::<String, _>(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_job(&self, id: Uuid) -> StoreResult<JobLookup> {
+        let mut conn = self.pool.acquire().await?;
+        if let Some(job) = load_job(&mut conn, id).await? {
+            return Ok(JobLookup::Found(Box::new(job)));
+        }
+        let gone = sqlx::query("SELECT 1 FROM job_tombstones WHERE id = ?1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(if gone.is_some() {
+            JobLookup::Expired
+        } else {
+            JobLookup::NotFound
+        })
+    }
+
+    async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE (?1 IS NULL OR state = ?1) \
+             AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR team_id = ?3) \
+             AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
+        ))
+        .bind(f.state.map(JobState::as_str))
+        .bind(f.kind.as_deref())
+        .bind(f.team_id.map(|t| t.to_string()))
+        .bind(f.cursor.map(|c| c.to_string()))
+        .bind(i64::from(f.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn retry_job(&self, id: Uuid) -> StoreResult<Job> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let job = load_job(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        if !matches!(job.state, JobState::Discarded | JobState::Cancelled) {
+            return Err(job_finished_conflict(job.state));
+        }
+        sqlx::query(concat!(
+            "UPDATE jobs SET state = 'queued', max_attempts = attempt + max_attempts, \
+             run_at = ",
+            now!(),
+            ", finished_at = NULL, expires_at = NULL, cancel_requested_at = NULL, \
+             lease_owner = NULL, updated_at = ",
+            now!(),
+            " WHERE id = ?1"
+        ))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let job = load_job(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        tx.commit().await?;
+        self.wake.send_replace(());
+        Ok(job)
+    }
+
+    async fn cancel_job(&self, id: Uuid, keep_for: Duration) -> StoreResult<Job> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let job = load_job(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        match job.state {
+            JobState::Queued | JobState::Failed => {
+                sqlx::query(concat!(
+                    "UPDATE jobs SET state = 'cancelled', finished_at = ",
+                    now!(),
+                    ", expires_at = ",
+                    now_plus!("?2"),
+                    ", updated_at = ",
+                    now!(),
+                    " WHERE id = ?1"
+                ))
+                .bind(id.to_string())
+                .bind(keep_for.as_secs_f64())
+                .execute(&mut *tx)
+                .await?;
+            }
+            JobState::Running => {
+                sqlx::query(concat!(
+                    "UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, ",
+                    now!(),
+                    "), updated_at = ",
+                    now!(),
+                    " WHERE id = ?1"
+                ))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            state => {
+                return Err(StoreError::Conflict {
+                    code: "job_finished",
+                    message: format!("the job is already {state}"),
+                })
+            }
+        }
+        let job = load_job(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("job"))?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    async fn sweep_expired(&self, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows = sqlx::query(concat!(
+            "SELECT id FROM jobs WHERE expires_at <= ",
+            now!(),
+            " ORDER BY expires_at LIMIT ?1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let ids = ids_json(&parse_ids(&rows)?);
+        sqlx::query(
+            "INSERT OR IGNORE INTO job_tombstones (id, team_id, kind) \
+             SELECT id, team_id, kind FROM jobs WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+        let gone = sqlx::query("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?1))")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(gone.rows_affected())
+    }
+
+    async fn sweep_tombstones(&self, keep: Duration, limit: u32) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM job_tombstones WHERE id IN (SELECT id FROM job_tombstones \
+             WHERE expired_at < strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('-%.3f seconds', ?1)) \
+             LIMIT ?2)",
+        )
+        .bind(keep.as_secs_f64())
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn queue_stats(&self) -> StoreResult<QueueStats> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            // Two halves, each matching a partial index's predicate, so finished rows
+            // (however many) are never read.
+            "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'failed') \
+             GROUP BY kind, state UNION ALL \
+             SELECT kind, state, count(*) FROM jobs WHERE state = 'running' GROUP BY kind, state",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let depth = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    parse_state(&r.try_get::<String, _>(1)?)?,
+                    r.try_get(2)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            now!(),
+            ", (SELECT min(run_at) FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= ",
+            now!(),
+            "), (SELECT min(started_at) FROM jobs WHERE state = 'running')"
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(QueueStats {
+            now: row.try_get(0)?,
+            depth,
+            oldest_runnable: row.try_get(1)?,
+            oldest_running: row.try_get(2)?,
+        })
+    }
+
+    async fn register_worker(&self, w: &WorkerInfo) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO workers (id, hostname, pid, kinds, concurrency, running, started_at, \
+             heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ",
+            now!(),
+            ", ",
+            now!(),
+            ") ON CONFLICT (id) DO UPDATE SET running = excluded.running, \
+             heartbeat_at = excluded.heartbeat_at"
+        ))
+        .bind(w.id.to_string())
+        .bind(&w.hostname)
+        .bind(w.pid)
+        .bind(Value::from(w.kinds.clone()).to_string())
+        .bind(w.concurrency)
+        .bind(w.running)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unregister_worker(&self, id: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM workers WHERE id = ?1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn list_workers(&self, alive_within: Duration) -> StoreResult<Vec<WorkerInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at \
+             FROM workers WHERE heartbeat_at >= \
+             strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('-%.3f seconds', ?1)) ORDER BY started_at",
+        )
+        .bind(alive_within.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(worker_from_row).collect()
+    }
+
+    async fn prune_workers(&self, silent_for: Duration) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM workers WHERE heartbeat_at < \
+             strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('-%.3f seconds', ?1))",
+        )
+        .bind(silent_for.as_secs_f64())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn upsert_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
+        let row = sqlx::query(concat!(
+            "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
+             next_run_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (team_id, name) DO UPDATE SET \
+             next_run_at = CASE WHEN schedules.cron = excluded.cron \
+             AND schedules.timezone = excluded.timezone THEN schedules.next_run_at \
+             ELSE excluded.next_run_at END, \
+             cron = excluded.cron, timezone = excluded.timezone, kind = excluded.kind, \
+             payload = excluded.payload, updated_at = ",
+            now!(),
+            " RETURNING *"
+        ))
+        .bind(Uuid::now_v7().to_string())
+        .bind(s.team_id.to_string())
+        .bind(&s.name)
+        .bind(&s.cron)
+        .bind(&s.timezone)
+        .bind(&s.kind)
+        .bind(s.payload.to_string())
+        .bind(sqlite_ts(s.next_run_at))
+        .fetch_one(&self.pool)
+        .await?;
+        schedule_from_row(&row)
+    }
+
+    async fn get_schedule(&self, team_id: Uuid, name: &str) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query("SELECT * FROM schedules WHERE team_id = ?1 AND name = ?2")
+            .bind(team_id.to_string())
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn delete_schedule(&self, team_id: Uuid, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM schedules WHERE team_id = ?1 AND name = ?2")
+            .bind(team_id.to_string())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn due_schedules(&self, limit: u32) -> StoreResult<(Vec<Schedule>, DateTime<Utc>)> {
+        let mut conn = self.pool.acquire().await?;
+        let now: DateTime<Utc> = sqlx::query_scalar(concat!("SELECT ", now!()))
+            .fetch_one(&mut *conn)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ?1 \
+             ORDER BY next_run_at LIMIT ?2",
+        )
+        .bind(sqlite_ts(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok((
+            rows.iter()
+                .map(schedule_from_row)
+                .collect::<StoreResult<_>>()?,
+            now,
+        ))
+    }
+
+    async fn fire_schedule(
+        &self,
+        id: Uuid,
+        expected: DateTime<Utc>,
+        next: DateTime<Utc>,
+        job: &NewJob,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let StoreTx::Sqlite { tx: inner, .. } = &mut tx else {
+            unreachable!("a SQLite store begins SQLite transactions")
+        };
+        let moved = sqlx::query(concat!(
+            "UPDATE schedules SET next_run_at = ?3, last_run_at = ",
+            now!(),
+            ", updated_at = ",
+            now!(),
+            " WHERE id = ?1 AND next_run_at = ?2"
+        ))
+        .bind(id.to_string())
+        .bind(sqlite_ts(expected))
+        .bind(sqlite_ts(next))
+        .execute(&mut **inner)
+        .await?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.enqueue(std::slice::from_ref(job)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn seed_finished_jobs(&self, n: u64) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1), \
+             h(x, v) AS (SELECT x, lower(hex(randomblob(16))) FROM c) \
+             INSERT INTO jobs (id, team_id, kind, state, attempt, finished_at, expires_at) \
+             SELECT substr(v, 1, 8) || '-' || substr(v, 9, 4) || '-7' || substr(v, 14, 3) \
+             || '-8' || substr(v, 18, 3) || '-' || substr(v, 21, 12), ?2, 'bench.old', \
+             'succeeded', 1, ",
+            now!(),
+            ", strftime('%Y-%m-%dT%H:%M:%fZ','now','+1 day') FROM h"
+        ))
+        .bind(n as i64)
+        .bind(DEFAULT_TEAM.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_test_execution(
+        &self,
+        job_id: Uuid,
+        attempt: i32,
+        worker: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO test_job_runs (job_id, attempt, worker) VALUES (?1, ?2, ?3)")
+            .bind(job_id.to_string())
+            .bind(attempt)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

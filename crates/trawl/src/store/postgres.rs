@@ -1,0 +1,68 @@
+//! PostgreSQL backend: a pooled connection set shared by API handlers and workers.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use super::{migrate, MigrationInfo, PoolStats, Store, StoreResult};
+use crate::config::DatabaseKind;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn kind(&self) -> DatabaseKind {
+        DatabaseKind::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn migrations(&self) -> StoreResult<Vec<MigrationInfo>> {
+        migrate::status(&MIGRATOR, &self.pool).await
+    }
+
+    async fn migrate_up(&self) -> StoreResult<Vec<i64>> {
+        let pending = migrate::pending(&self.migrations().await?);
+        MIGRATOR.run(&self.pool).await?;
+        Ok(pending)
+    }
+
+    async fn migrate_down(&self, steps: usize) -> StoreResult<Vec<i64>> {
+        let (target, reverted) = migrate::down_target(&self.migrations().await?, steps);
+        MIGRATOR.undo(&self.pool, target).await?;
+        Ok(reverted)
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

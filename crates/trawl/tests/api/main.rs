@@ -1,0 +1,10 @@
+//! Integration tests: one binary, every test spawns the app on port 0 against a fresh
+//! database (a SQLite file, and a fresh PostgreSQL database when
+//! `TRAWL_TEST_POSTGRES_URL` is set).
+
+mod helpers;
+
+mod foundation;
+mod jobs;
+mod jobs_process;
+mod process;
