@@ -7,11 +7,10 @@ root="$(cd "$here/../.." && pwd)"
 pages="${1:-5000}"
 rounds="${2:-3}"
 site="/tmp/trawl-bench-site-$pages"
-mksite="$root/../shared/bench/mksite.py"
-[ -f "$mksite" ] || mksite="/work/shared/bench/mksite.py"
+mksite="$root/bench/site/mksite.py"
 if [ ! -f "$site/manifest.json" ]; then
     python3 "$mksite" "$site" --pages "$pages"
 fi
 cd "$root"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target-extract}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 cargo run --release -q -p trawl-extract --example extract_bench -- "$site" "$rounds"

@@ -16,7 +16,7 @@ pg_admin="${TRAWL_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgre
 peer_dir="$root/../shared/bench"
 [ -f "$peer_dir/celery_bench.py" ] || peer_dir="/work/shared/bench"
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target-jobs}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 (cd "$root" && cargo build --release -q -p trawl)
 bin="$CARGO_TARGET_DIR/release/trawl"
 

@@ -12,4 +12,6 @@ pub mod robots;
 pub mod sitemap;
 pub mod urlnorm;
 
-pub use document::{extract, Analysis, Document, ExtractOptions, Heading, Keyword, Metadata};
+pub use document::{
+    extract, is_valid_selector, Analysis, Document, ExtractOptions, Heading, Keyword, Metadata,
+};

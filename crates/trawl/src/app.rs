@@ -18,8 +18,18 @@ use crate::store::Store;
 
 /// Every job kind this binary runs. `trawl serve` and `trawl worker` both use it: register
 /// new kinds here.
-pub fn job_registry(config: &Config) -> Registry {
-    Registry::builtin(&config.jobs)
+/// Every job kind this binary runs: the built-ins and the scraping kinds.
+pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
+    let mut registry = Registry::builtin(&config.jobs);
+    let scraper = crate::scrape::Scraper::new(crate::fetch::Fetcher::new(&config.fetch)?);
+    registry.register(
+        crate::crawl::KIND,
+        Arc::new(crate::crawl::CrawlHandler::new(
+            scraper,
+            Arc::new(config.clone()),
+        )),
+    );
+    Ok(registry)
 }
 
 pub struct Application {
@@ -31,7 +41,7 @@ pub struct Application {
 impl Application {
     /// Binds the listeners and assembles the state. Nothing is served until `run`.
     pub async fn build(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Application> {
-        let registry = job_registry(&config);
+        let registry = job_registry(&config)?;
         Self::build_with(config, store, registry).await
     }
 

@@ -1,4 +1,5 @@
-//! The command line: `trawl serve | worker | migrate | config check | gen-secret`.
+//! The command line: `trawl serve | worker | migrate | config check | gen-secret | scrape |
+//! crawl`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,10 @@ enum Command {
     },
     /// Print a new strong secret for TRAWL_SECRET.
     GenSecret,
+    /// Scrape one page and print it (no server or database needed).
+    Scrape(crate::standalone::ScrapeArgs),
+    /// Crawl a site and write one JSON document per line (no server or database needed).
+    Crawl(crate::standalone::CrawlArgs),
     /// The queue benchmark (bench/queue/run.sh) on a fresh database. Not for production.
     #[command(hide = true)]
     BenchQueue {
@@ -158,6 +163,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{}", secret::generate());
             Ok(())
         }
+        Command::Scrape(args) => crate::standalone::scrape(&load()?, args).await,
+        Command::Crawl(args) => crate::standalone::crawl(&load()?, args).await,
         Command::Config {
             action: ConfigAction::Check,
         } => {
@@ -301,7 +308,7 @@ async fn worker(
         .await
         .context("cannot set up the built-in schedule")?;
     let grace = std::time::Duration::from_secs(config.jobs.shutdown_grace_secs);
-    let registry = crate::app::job_registry(&config);
+    let registry = crate::app::job_registry(&config)?;
     let jobs = jobs::Jobs::new(Arc::clone(&store), registry, &config);
     let options = jobs::RuntimeOptions {
         concurrency,

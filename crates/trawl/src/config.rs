@@ -89,6 +89,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub log: LogConfig,
     pub fetch: FetchConfig,
+    pub crawl: CrawlConfig,
     pub jobs: JobsConfig,
     pub schedule: ScheduleConfig,
 }
@@ -156,6 +157,40 @@ pub struct FetchConfig {
     pub max_body_bytes: u64,
     /// `TRAWL_FETCH_MAX_REDIRECTS`
     pub max_redirects: u32,
+}
+
+/// Crawling (`crate::crawl`): politeness and what a crawl request may ask for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrawlConfig {
+    /// `TRAWL_CRAWL_CONCURRENCY`: pages one crawl fetches at once, unless the request's
+    /// `maxConcurrency` asks for fewer (or, up to `max_concurrency`, more).
+    pub concurrency: u32,
+    /// `TRAWL_CRAWL_MAX_CONCURRENCY`: the most a request's `maxConcurrency` may ask for.
+    pub max_concurrency: u32,
+    /// `TRAWL_CRAWL_HOST_CONCURRENCY`: requests in flight to one host, per crawl.
+    pub host_concurrency: u32,
+    /// `TRAWL_CRAWL_DELAY_MS`: least time between two requests to one host, per crawl
+    /// (a larger `Crawl-delay` or request `delay` wins).
+    pub delay_ms: u64,
+    /// `TRAWL_CRAWL_ALLOW_IGNORE_ROBOTS`: whether a request's `ignoreRobotsTxt` is honoured.
+    pub allow_ignore_robots: bool,
+    /// `TRAWL_CRAWL_MAX_RETRIES`: fetches of one page retried after 429/503 (with
+    /// `Retry-After`) or a transient network error.
+    pub max_retries: u32,
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        CrawlConfig {
+            concurrency: 16,
+            max_concurrency: 256,
+            host_concurrency: 8,
+            delay_ms: 0,
+            allow_ignore_robots: false,
+            max_retries: 2,
+        }
+    }
 }
 
 /// The job engine (`crate::jobs`).
@@ -262,6 +297,7 @@ impl Default for Config {
             redis: RedisConfig::default(),
             log: LogConfig::default(),
             fetch: FetchConfig::default(),
+            crawl: CrawlConfig::default(),
             jobs: JobsConfig::default(),
             schedule: ScheduleConfig::default(),
         }
@@ -431,6 +467,30 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
     }),
     ("TRAWL_FETCH_MAX_REDIRECTS", |c, v| {
         c.fetch.max_redirects = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_CONCURRENCY", |c, v| {
+        c.crawl.concurrency = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_MAX_CONCURRENCY", |c, v| {
+        c.crawl.max_concurrency = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_HOST_CONCURRENCY", |c, v| {
+        c.crawl.host_concurrency = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_DELAY_MS", |c, v| {
+        c.crawl.delay_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_ALLOW_IGNORE_ROBOTS", |c, v| {
+        c.crawl.allow_ignore_robots = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CRAWL_MAX_RETRIES", |c, v| {
+        c.crawl.max_retries = parse_num(v)?;
         Ok(())
     }),
     ("TRAWL_JOBS_IN_PROCESS", |c, v| {
@@ -646,6 +706,22 @@ impl Config {
             return Err(ConfigError::new(
                 "fetch",
                 "timeout_ms and max_body_bytes must be positive",
+            ));
+        }
+        let c = &self.crawl;
+        for (key, value) in [
+            ("crawl.concurrency", c.concurrency),
+            ("crawl.max_concurrency", c.max_concurrency),
+            ("crawl.host_concurrency", c.host_concurrency),
+        ] {
+            if value == 0 || value > 10_000 {
+                return Err(ConfigError::new(key, "must be between 1 and 10000"));
+            }
+        }
+        if c.concurrency > c.max_concurrency {
+            return Err(ConfigError::new(
+                "crawl.concurrency",
+                "must not exceed crawl.max_concurrency",
             ));
         }
         self.validate_jobs()?;

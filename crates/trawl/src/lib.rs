@@ -7,11 +7,14 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod crawl;
 pub mod error;
 pub mod fetch;
 pub mod http;
 pub mod jobs;
+pub mod scrape;
 pub mod secret;
+pub mod standalone;
 pub mod store;
 pub mod telemetry;
 

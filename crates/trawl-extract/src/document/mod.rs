@@ -244,3 +244,9 @@ pub fn extract(html: &str, page_url: &Url, opts: &ExtractOptions) -> Document {
         analysis,
     }
 }
+
+/// Whether `selector` parses as a CSS selector that `include_tags`/`exclude_tags` can use,
+/// so a service can refuse a bad one with a clear error instead of ignoring it.
+pub fn is_valid_selector(selector: &str) -> bool {
+    scraper::Selector::parse(selector.trim()).is_ok()
+}

@@ -1,6 +1,7 @@
 //! Storage: one `Store` trait, a SQLite and a PostgreSQL implementation. Nothing outside
 //! this module knows which backend is in use, and all SQL lives here, parameterised.
 
+pub mod crawl;
 pub mod jobs;
 mod migrate;
 pub mod postgres;
@@ -48,7 +49,7 @@ pub struct PoolStats {
 
 /// The whole store; the job queue's half is [`jobs::JobStore`].
 #[async_trait]
-pub trait Store: jobs::JobStore + Send + Sync + 'static {
+pub trait Store: jobs::JobStore + crawl::CrawlStore + Send + Sync + 'static {
     fn kind(&self) -> DatabaseKind;
 
     /// A round trip to the database.

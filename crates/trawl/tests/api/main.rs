@@ -3,7 +3,10 @@
 //! `TRAWL_TEST_POSTGRES_URL` is set).
 
 mod helpers;
+mod site;
 
+mod crawl;
+mod fetch;
 mod foundation;
 mod jobs;
 mod jobs_process;

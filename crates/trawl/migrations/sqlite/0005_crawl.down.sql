@@ -1,0 +1,2 @@
+ALTER TABLE documents DROP COLUMN formats;
+DROP TABLE crawl_urls;

@@ -1,0 +1,77 @@
+//! Crawling: a validated [`CrawlPlan`] run by the [`Crawler`] into a [`CrawlSink`].
+//!
+//! A crawl submitted to the service is one job of kind [`KIND`]; its pages are stored as
+//! they finish (so status and results can be read while it runs) and its frontier with
+//! them, so a crawl whose worker died resumes where it stopped.
+
+pub mod engine;
+pub mod hosts;
+pub mod options;
+pub mod scope;
+pub mod sink;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::scrape::Scraper;
+use crate::store::jobs::DEFAULT_TEAM;
+pub use engine::{CrawlEvent, CrawlSink, CrawlSummary, Crawler, Progress, Resume};
+pub use options::{CrawlPlan, CrawlRequest, SitemapMode};
+
+/// The job kind of a crawl.
+pub const KIND: &str = "crawl";
+
+/// Runs `crawl` jobs: the payload is the [`CrawlRequest`].
+pub struct CrawlHandler {
+    scraper: Scraper,
+    config: Arc<Config>,
+}
+
+impl CrawlHandler {
+    pub fn new(scraper: Scraper, config: Arc<Config>) -> Self {
+        CrawlHandler { scraper, config }
+    }
+}
+
+#[async_trait]
+impl JobHandler for CrawlHandler {
+    async fn run(&self, ctx: JobContext) -> Result<Value, JobError> {
+        let request: CrawlRequest = serde_json::from_value(ctx.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("invalid crawl payload: {e}")))?;
+        let plan = request.validate(&self.config.crawl).map_err(|errs| {
+            let fields: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.rule))
+                .collect();
+            JobError::Permanent(format!("invalid crawl request: {}", fields.join("; ")))
+        })?;
+        let team = ctx.team_id.unwrap_or(DEFAULT_TEAM);
+        let stored = ctx.store.crawl_frontier(ctx.id).await?;
+        let resume = Resume {
+            queued: stored.queued,
+            finished: stored.finished,
+            completed: stored.counts.done,
+            failed: stored.counts.failed,
+            robots_blocked: stored.counts.blocked,
+        };
+        let sink = Arc::new(sink::StoreSink::new(ctx.store.clone(), ctx.id, team));
+        let crawler = Crawler::new(
+            plan,
+            self.scraper.clone(),
+            &self.config.fetch.user_agent,
+            Arc::new(Progress::default()),
+        );
+        let summary = crawler
+            .run(sink, Some(resume), ctx.cancel.clone())
+            .await
+            .map_err(|e| JobError::Retry(format!("{e:#}")))?;
+        if summary.cancelled {
+            return Err(JobError::Cancelled);
+        }
+        Ok(serde_json::to_value(summary).unwrap_or(Value::Null))
+    }
+}

@@ -1,0 +1,269 @@
+//! Crawl requests as Firecrawl's v2 API names them, validated into a [`CrawlPlan`].
+
+use std::time::Duration;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use crate::config::CrawlConfig;
+use crate::error::FieldError;
+use crate::scrape::{ScrapeOptions, ScrapePlan};
+
+/// Where start URLs come from besides links (`sitemap` in Firecrawl v2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SitemapMode {
+    /// Sitemap URLs and links.
+    #[default]
+    Include,
+    /// Links only.
+    Skip,
+    /// Sitemap URLs only; links are not followed.
+    Only,
+}
+
+/// The body of `POST /v2/crawl`. Unknown fields are ignored.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CrawlRequest {
+    pub url: String,
+    pub limit: Option<u64>,
+    pub max_discovery_depth: Option<u32>,
+    pub include_paths: Vec<String>,
+    pub exclude_paths: Vec<String>,
+    #[serde(rename = "regexOnFullURL")]
+    pub regex_on_full_url: bool,
+    pub allow_subdomains: bool,
+    pub allow_external_links: bool,
+    pub crawl_entire_domain: bool,
+    pub sitemap: SitemapMode,
+    pub ignore_query_parameters: bool,
+    pub ignore_robots_txt: bool,
+    /// Accepted; URLs are always deduplicated after normalisation.
+    #[serde(rename = "deduplicateSimilarURLs")]
+    pub deduplicate_similar_urls: bool,
+    /// Seconds between two requests to one host.
+    pub delay: Option<f64>,
+    pub max_concurrency: Option<u32>,
+    pub scrape_options: ScrapeOptions,
+    /// A URL or `{url, headers, metadata, events}`; kept for webhook delivery.
+    pub webhook: Option<Value>,
+}
+
+impl Default for CrawlRequest {
+    fn default() -> Self {
+        CrawlRequest {
+            url: String::new(),
+            limit: None,
+            max_discovery_depth: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            regex_on_full_url: false,
+            allow_subdomains: false,
+            allow_external_links: false,
+            crawl_entire_domain: false,
+            sitemap: SitemapMode::Include,
+            ignore_query_parameters: false,
+            ignore_robots_txt: false,
+            deduplicate_similar_urls: true,
+            delay: None,
+            max_concurrency: None,
+            scrape_options: ScrapeOptions::default(),
+            webhook: None,
+        }
+    }
+}
+
+pub const DEFAULT_LIMIT: u64 = 10_000;
+pub const MAX_LIMIT: u64 = 1_000_000;
+
+/// A validated crawl, ready for the engine.
+#[derive(Debug, Clone)]
+pub struct CrawlPlan {
+    pub start: Url,
+    pub limit: u64,
+    pub max_depth: Option<u32>,
+    pub include: Vec<Regex>,
+    pub exclude: Vec<Regex>,
+    pub regex_on_full_url: bool,
+    pub allow_subdomains: bool,
+    pub allow_external_links: bool,
+    pub crawl_entire_domain: bool,
+    pub sitemap: SitemapMode,
+    pub ignore_query_parameters: bool,
+    pub obey_robots: bool,
+    pub concurrency: usize,
+    pub host_concurrency: usize,
+    pub delay: Duration,
+    pub max_retries: u32,
+    pub scrape: ScrapePlan,
+}
+
+/// Parses an absolute http(s) URL, the way every endpoint wants one.
+pub fn parse_http_url(field: &str, raw: &str) -> Result<Url, FieldError> {
+    let url = Url::parse(raw.trim())
+        .map_err(|_| FieldError::new(field, "must be an absolute http or https URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(FieldError::new(
+            field,
+            "must be an absolute http or https URL",
+        ));
+    }
+    Ok(url)
+}
+
+fn compile(field: &str, patterns: &[String], errors: &mut Vec<FieldError>) -> Vec<Regex> {
+    let mut out = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        match regex::RegexBuilder::new(p).size_limit(1 << 20).build() {
+            Ok(r) => out.push(r),
+            Err(_) => errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "must be a valid regular expression",
+            )),
+        }
+    }
+    out
+}
+
+impl CrawlRequest {
+    pub fn validate(&self, config: &CrawlConfig) -> Result<CrawlPlan, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let start = parse_http_url("url", &self.url)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let include = compile("includePaths", &self.include_paths, &mut errors);
+        let exclude = compile("excludePaths", &self.exclude_paths, &mut errors);
+        let delay = match self.delay {
+            None => Duration::from_millis(config.delay_ms),
+            Some(d) if d.is_finite() && (0.0..=60.0).contains(&d) => {
+                Duration::from_secs_f64(d).max(Duration::from_millis(config.delay_ms))
+            }
+            Some(_) => {
+                errors.push(FieldError::new("delay", "must be between 0 and 60 seconds"));
+                Duration::ZERO
+            }
+        };
+        let concurrency = match self.max_concurrency {
+            None => config.concurrency,
+            Some(n) if n >= 1 && n <= config.max_concurrency => n,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "maxConcurrency",
+                    format!("must be between 1 and {}", config.max_concurrency),
+                ));
+                1
+            }
+        };
+        if self.ignore_robots_txt && !config.allow_ignore_robots {
+            errors.push(FieldError::new(
+                "ignoreRobotsTxt",
+                "is not permitted on this instance (TRAWL_CRAWL_ALLOW_IGNORE_ROBOTS)",
+            ));
+        }
+        let scrape = self
+            .scrape_options
+            .validate("scrapeOptions.")
+            .map_err(|e| errors.extend(e))
+            .ok();
+        match (start, scrape) {
+            (Some(start), Some(scrape)) if errors.is_empty() => Ok(CrawlPlan {
+                start,
+                limit,
+                max_depth: self.max_discovery_depth,
+                include,
+                exclude,
+                regex_on_full_url: self.regex_on_full_url,
+                allow_subdomains: self.allow_subdomains,
+                allow_external_links: self.allow_external_links,
+                crawl_entire_domain: self.crawl_entire_domain,
+                sitemap: self.sitemap,
+                ignore_query_parameters: self.ignore_query_parameters,
+                obey_robots: !self.ignore_robots_txt,
+                concurrency: concurrency as usize,
+                // Per-host limit never exceeds what the crawl runs in total.
+                host_concurrency: config.host_concurrency.min(concurrency) as usize,
+                delay,
+                max_retries: config.max_retries,
+                scrape,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(v: Value) -> CrawlRequest {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_python_sdk_body_validates_with_its_defaults() {
+        let plan = request(json!({
+            "url": "https://example.com/docs", "limit": 10, "maxDiscoveryDepth": 2,
+            "includePaths": ["^/docs/.*"], "sitemap": "skip", "crawlEntireDomain": false,
+            "allowExternalLinks": false, "allowSubdomains": false, "ignoreRobotsTxt": false,
+            "ignoreQueryParameters": false, "deduplicateSimilarURLs": true,
+            "regexOnFullURL": false, "zeroDataRetention": false, "delay": 1,
+            "maxConcurrency": 2, "scrapeOptions": {"formats": ["markdown"]},
+            "origin": "python-sdk@4.54.0"
+        }))
+        .validate(&CrawlConfig::default())
+        .unwrap();
+        assert_eq!(plan.limit, 10);
+        assert_eq!(plan.concurrency, 2);
+        assert_eq!(plan.host_concurrency, 2);
+        assert_eq!(plan.delay, Duration::from_secs(1));
+        assert_eq!(plan.sitemap, SitemapMode::Skip);
+        assert!(plan.obey_robots);
+    }
+
+    #[test]
+    fn every_broken_rule_names_its_field() {
+        let errs = request(json!({
+            "url": "ftp://example.com", "limit": 0, "includePaths": ["("],
+            "delay": -1, "maxConcurrency": 100000, "ignoreRobotsTxt": true,
+            "scrapeOptions": {"formats": ["bogus"]}
+        }))
+        .validate(&CrawlConfig::default())
+        .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "url",
+                "limit",
+                "includePaths[0]",
+                "delay",
+                "maxConcurrency",
+                "ignoreRobotsTxt",
+                "scrapeOptions.formats[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn ignoring_robots_needs_the_instance_to_permit_it() {
+        let config = CrawlConfig {
+            allow_ignore_robots: true,
+            ..Default::default()
+        };
+        let plan = request(json!({"url": "http://a.test/", "ignoreRobotsTxt": true}))
+            .validate(&config)
+            .unwrap();
+        assert!(!plan.obey_robots);
+    }
+}

@@ -1,0 +1,193 @@
+//! One page: fetch it through the guarded [`Fetcher`], extract it with `trawl-extract`,
+//! and shape the result as Firecrawl's v2 document.
+
+pub mod options;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::fetch::{ContentKind, FetchError, FetchOptions, FetchedPage, Fetcher};
+use crate::store::crawl::StoredDocument;
+pub use options::{Format, ScrapeOptions, ScrapePlan};
+use trawl_extract::{Analysis, ExtractOptions, Metadata};
+
+/// A scraped page in the shape Firecrawl's SDKs read; formats not asked for are absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageDocument {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<String>>,
+    /// Trawl's analysis; present when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+    pub metadata: Metadata,
+}
+
+impl PageDocument {
+    /// The document with only the formats `plan` asked for.
+    pub fn for_formats(mut self, plan: &ScrapePlan) -> PageDocument {
+        if !plan.wants(Format::Markdown) {
+            self.markdown = None;
+        }
+        if !plan.wants(Format::Html) {
+            self.html = None;
+        }
+        if !plan.wants(Format::RawHtml) {
+            self.raw_html = None;
+        }
+        if !plan.wants(Format::Links) {
+            self.links = None;
+        }
+        if !plan.wants(Format::Images) {
+            self.images = None;
+        }
+        if !plan.wants(Format::Analysis) {
+            self.analysis = None;
+        }
+        self
+    }
+
+    /// Rebuilds a stored page (see `crawl::sink::new_document`).
+    pub fn from_stored(d: StoredDocument) -> PageDocument {
+        let mut formats = match d.formats {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        fn take<T: serde::de::DeserializeOwned>(
+            m: &mut serde_json::Map<String, serde_json::Value>,
+            k: &str,
+        ) -> Option<T> {
+            m.remove(k).and_then(|v| serde_json::from_value(v).ok())
+        }
+        PageDocument {
+            html: take(&mut formats, "html"),
+            raw_html: take(&mut formats, "rawHtml"),
+            links: take(&mut formats, "links"),
+            images: take(&mut formats, "images"),
+            markdown: d.markdown,
+            analysis: d.analysis.and_then(|a| serde_json::from_value(a).ok()),
+            metadata: serde_json::from_value(d.metadata).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a scrape produced: the document, and what a crawler needs besides.
+#[derive(Debug, Clone)]
+pub struct Scraped {
+    pub document: PageDocument,
+    /// Every link of the page, whether or not the caller asked for `links`.
+    pub links: Vec<String>,
+    pub final_url: Url,
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    /// Hex SHA-256 of the Markdown (change tracking, deduplication).
+    pub content_hash: Option<String>,
+}
+
+/// Fetch + extract. Cheap to clone.
+#[derive(Clone)]
+pub struct Scraper {
+    fetcher: Fetcher,
+}
+
+impl Scraper {
+    pub fn new(fetcher: Fetcher) -> Self {
+        Scraper { fetcher }
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Fetches and extracts `url`. An HTTP error status is not an error here: the page
+    /// comes back with its `statusCode` and the caller decides.
+    pub async fn scrape(&self, url: &Url, plan: &ScrapePlan) -> Result<Scraped, FetchError> {
+        let opts = FetchOptions {
+            timeout: plan.timeout,
+            headers: plan.headers.clone(),
+            max_body_bytes: None,
+        };
+        let page = self.fetcher.fetch(url, &opts).await?;
+        extract_page(&page, plan)
+    }
+}
+
+/// Turns a fetched body into a document. Pure CPU work; no I/O.
+pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, FetchError> {
+    let text = match page.kind {
+        ContentKind::Binary => {
+            return Err(FetchError::UnsupportedContent(
+                page.content_type
+                    .clone()
+                    .unwrap_or_else(|| "an unknown binary type".into()),
+            ))
+        }
+        _ => page.text(),
+    };
+    let (mut document, links, content_hash) = match page.kind {
+        ContentKind::Html => {
+            let opts = ExtractOptions {
+                only_main_content: plan.only_main_content,
+                include_tags: plan.include_tags.clone(),
+                exclude_tags: plan.exclude_tags.clone(),
+                remove_base64_images: plan.remove_base64_images,
+                want_markdown: true,
+                want_html: plan.wants(Format::Html),
+                // Links are always extracted: a crawler follows them.
+                want_links: true,
+                want_images: plan.wants(Format::Images),
+                want_analysis: true,
+            };
+            let doc = trawl_extract::extract(&text, &page.final_url, &opts);
+            let links = doc.links.clone().unwrap_or_default();
+            let hash = doc.analysis.as_ref().map(|a| a.content_hash.clone());
+            let document = PageDocument {
+                markdown: doc.markdown,
+                html: doc.html,
+                raw_html: None,
+                links: doc.links,
+                images: doc.images,
+                analysis: doc.analysis,
+                metadata: doc.metadata,
+            };
+            (document, links, hash)
+        }
+        _ => {
+            let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+            let document = PageDocument {
+                markdown: Some(text.clone()),
+                ..Default::default()
+            };
+            (document, Vec::new(), Some(hash))
+        }
+    };
+    // Markdown and analysis are kept whatever was asked for: stored documents are
+    // searched and compared on them. `for_formats` trims the answer.
+    if plan.wants(Format::RawHtml) {
+        document.raw_html = Some(text);
+    }
+    if !plan.wants(Format::Links) {
+        document.links = None;
+    }
+    let m = &mut document.metadata;
+    m.source_url = Some(page.requested_url.to_string());
+    m.url = Some(page.final_url.to_string());
+    m.status_code = Some(page.status);
+    m.content_type = page.content_type.clone();
+    Ok(Scraped {
+        document,
+        links,
+        final_url: page.final_url.clone(),
+        status: page.status,
+        retry_after: page.retry_after,
+        content_hash,
+    })
+}

@@ -1,0 +1,236 @@
+//! Crawl state on SQLite: each batch is one `BEGIN IMMEDIATE` transaction with its rows
+//! passed as one JSON array and unpacked with `json_each`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{
+    CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, StoredDocument, StoredFrontier, UrlState,
+};
+use crate::store::jobs::{parse_uuid, sqlite_ts};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{StoreError, StoreResult};
+
+fn ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("bad timestamp {s:?}: {e}")))
+}
+
+fn json_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Value>> {
+    Ok(row
+        .try_get::<Option<String>, _>(col)?
+        .and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+fn url_state(s: &str) -> UrlState {
+    match s {
+        "blocked" => UrlState::Blocked,
+        "failed" => UrlState::Failed,
+        _ => UrlState::Done,
+    }
+}
+
+#[async_trait]
+impl CrawlStore for SqliteStore {
+    async fn crawl_write(
+        &self,
+        job_id: Uuid,
+        team_id: Uuid,
+        batch: &CrawlBatch,
+    ) -> StoreResult<()> {
+        let job = job_id.to_string();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if !batch.discovered.is_empty() {
+            let rows: Vec<Value> = batch
+                .discovered
+                .iter()
+                .map(|(u, d)| json!([u, d]))
+                .collect();
+            sqlx::query(
+                "INSERT INTO crawl_urls (job_id, url, depth) \
+                 SELECT ?1, v.value->>0, v.value->>1 FROM json_each(?2) AS v WHERE true \
+                 ON CONFLICT (job_id, url) DO NOTHING",
+            )
+            .bind(&job)
+            .bind(Value::Array(rows).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !batch.finished.is_empty() {
+            sqlx::query(
+                "INSERT INTO crawl_urls (job_id, url, depth, state, error_code, error) \
+                 SELECT ?1, v.value->>'url', v.value->>'depth', v.value->>'state', \
+                        v.value->>'error_code', v.value->>'error' \
+                 FROM json_each(?2) AS v WHERE true \
+                 ON CONFLICT (job_id, url) DO UPDATE SET state = excluded.state, \
+                   error_code = excluded.error_code, error = excluded.error, \
+                   updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            )
+            .bind(&job)
+            .bind(serde_json::to_string(&batch.finished).map_err(anyhow::Error::new)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !batch.documents.is_empty() {
+            let rows: Vec<Value> = batch
+                .documents
+                .iter()
+                .map(|d| {
+                    json!({
+                        "id": d.id.to_string(), "url": d.url, "final_url": d.final_url,
+                        "domain": d.domain, "title": d.title, "description": d.description,
+                        "language": d.language, "status_code": d.status_code,
+                        "markdown": d.markdown, "metadata": d.metadata.to_string(),
+                        "analysis": d.analysis.as_ref().map(Value::to_string),
+                        "content_hash": d.content_hash, "formats": d.formats.to_string(),
+                        "fetched_at": sqlite_ts(d.fetched_at),
+                    })
+                })
+                .collect();
+            sqlx::query(
+                "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
+                   description, language, status_code, markdown, metadata, analysis, \
+                   content_hash, formats, fetched_at) \
+                 SELECT v.value->>'id', ?1, ?2, v.value->>'url', v.value->>'final_url', \
+                   v.value->>'domain', v.value->>'title', v.value->>'description', \
+                   v.value->>'language', v.value->>'status_code', v.value->>'markdown', \
+                   v.value->>'metadata', v.value->>'analysis', v.value->>'content_hash', \
+                   v.value->>'formats', v.value->>'fetched_at' \
+                 FROM json_each(?3) AS v WHERE true \
+                 ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
+                   title = excluded.title, description = excluded.description, \
+                   language = excluded.language, status_code = excluded.status_code, \
+                   markdown = excluded.markdown, metadata = excluded.metadata, \
+                   analysis = excluded.analysis, content_hash = excluded.content_hash, \
+                   formats = excluded.formats, fetched_at = excluded.fetched_at, \
+                   updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            )
+            .bind(team_id.to_string())
+            .bind(&job)
+            .bind(Value::Array(rows).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn crawl_frontier(&self, job_id: Uuid) -> StoreResult<StoredFrontier> {
+        let rows = sqlx::query(
+            "SELECT url, depth, state FROM crawl_urls WHERE job_id = ?1 ORDER BY rowid",
+        )
+        .bind(job_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut f = StoredFrontier::default();
+        for row in rows {
+            let url: String = row.try_get("url")?;
+            let state: String = row.try_get("state")?;
+            match state.as_str() {
+                "queued" => {
+                    let depth: i64 = row.try_get("depth")?;
+                    f.counts.queued += 1;
+                    f.queued.push((url, depth as u32));
+                    continue;
+                }
+                "done" => f.counts.done += 1,
+                "failed" => f.counts.failed += 1,
+                _ => f.counts.blocked += 1,
+            }
+            f.finished.push(url);
+        }
+        Ok(f)
+    }
+
+    async fn crawl_counts(&self, job_id: Uuid) -> StoreResult<CrawlCounts> {
+        let rows = sqlx::query(
+            "SELECT state, count(*) AS n FROM crawl_urls WHERE job_id = ?1 GROUP BY state",
+        )
+        .bind(job_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut c = CrawlCounts::default();
+        for row in rows {
+            let n = row.try_get::<i64, _>("n")? as u64;
+            match row.try_get::<String, _>("state")?.as_str() {
+                "queued" => c.queued = n,
+                "done" => c.done = n,
+                "failed" => c.failed = n,
+                _ => c.blocked = n,
+            }
+        }
+        Ok(c)
+    }
+
+    async fn crawl_failures(&self, job_id: Uuid, limit: u32) -> StoreResult<Vec<CrawlFailure>> {
+        let rows = sqlx::query(
+            "SELECT url, state, error_code, error, updated_at FROM crawl_urls \
+             WHERE job_id = ?1 AND state IN ('failed', 'blocked') ORDER BY rowid LIMIT ?2",
+        )
+        .bind(job_id.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CrawlFailure {
+                    url: row.try_get("url")?,
+                    state: url_state(&row.try_get::<String, _>("state")?),
+                    error_code: row.try_get("error_code")?,
+                    error: row.try_get("error")?,
+                    at: ts(&row.try_get::<String, _>("updated_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn job_documents(
+        &self,
+        job_id: Uuid,
+        skip: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredDocument>> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, url, markdown, metadata, analysis, formats, content_hash, \
+                    fetched_at \
+             FROM documents WHERE job_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+        )
+        .bind(job_id.to_string())
+        .bind(i64::from(limit))
+        .bind(skip.min(i64::MAX as u64) as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredDocument {
+                    id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+                    job_id: row
+                        .try_get::<Option<String>, _>("job_id")?
+                        .as_deref()
+                        .map(parse_uuid)
+                        .transpose()?,
+                    url: row.try_get("url")?,
+                    markdown: row.try_get("markdown")?,
+                    metadata: json_text(row, "metadata")?.unwrap_or_else(|| json!({})),
+                    analysis: json_text(row, "analysis")?,
+                    formats: json_text(row, "formats")?.unwrap_or_else(|| json!({})),
+                    content_hash: row.try_get("content_hash")?,
+                    fetched_at: ts(&row.try_get::<String, _>("fetched_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn job_document_count(&self, job_id: Uuid) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM documents WHERE job_id = ?1")
+            .bind(job_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+}
