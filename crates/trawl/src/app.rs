@@ -23,12 +23,15 @@ pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
     let mut registry = Registry::builtin(&config.jobs);
     let scraper = crate::scrape::Scraper::new(crate::fetch::Fetcher::new(&config.fetch)?);
     registry.register(
-        crate::crawl::KIND,
-        Arc::new(crate::crawl::CrawlHandler::new(
-            scraper,
-            Arc::new(config.clone()),
-        )),
+        crate::scrape::job::KIND,
+        Arc::new(crate::scrape::job::ScrapeHandler::new(scraper.clone())),
     );
+    let crawler = Arc::new(crate::crawl::CrawlHandler::new(
+        scraper,
+        Arc::new(config.clone()),
+    ));
+    registry.register(crate::crawl::KIND, crawler.clone());
+    registry.register(crate::crawl::BATCH_KIND, crawler);
     Ok(registry)
 }
 

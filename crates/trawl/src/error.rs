@@ -61,6 +61,9 @@ pub enum AppError {
     Timeout,
     #[error("{0}")]
     Unavailable(String),
+    /// Fetching the page the caller asked for failed; carries a stable `SCRAPE_*` code.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
     /// Anything else. Its cause is logged, never returned.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -82,6 +85,7 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Fetch(e) => fetch_status(e),
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,6 +106,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Timeout => "timeout",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Fetch(e) => e.code(),
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -123,6 +128,9 @@ impl AppError {
             AppError::Validation(fields) => json!({ "fields": fields }),
             AppError::RateLimited { retry_after_secs } => {
                 json!({ "retry_after_secs": retry_after_secs })
+            }
+            AppError::Fetch(crate::fetch::FetchError::Http(status)) => {
+                json!({ "status": status })
             }
             _ => Value::Null,
         }
@@ -170,6 +178,23 @@ impl IntoResponse for AppError {
             );
         }
         response
+    }
+}
+
+/// The status for a failed fetch: a bad or refused URL is a plain 4xx, a timeout 408 as
+/// Firecrawl's SDKs expect, and a target that failed 424 (Failed Dependency). Not 502:
+/// the Python SDK retries 502 three times, which only delays a DNS or TLS failure.
+fn fetch_status(e: &crate::fetch::FetchError) -> StatusCode {
+    use crate::fetch::FetchError as F;
+    match e {
+        F::InvalidUrl(_) => StatusCode::BAD_REQUEST,
+        F::BlockedAddress(_) | F::RobotsBlocked => StatusCode::FORBIDDEN,
+        F::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+        F::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        F::UnsupportedContent(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        F::Dns(_) | F::Ssl | F::Http(_) | F::TooManyRedirects(_) | F::Connection => {
+            StatusCode::FAILED_DEPENDENCY
+        }
     }
 }
 

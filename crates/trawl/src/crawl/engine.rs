@@ -287,8 +287,10 @@ impl Crawler {
     ) -> anyhow::Result<()> {
         let start = self.plan.start.clone();
         let mut events = Vec::new();
-        if let Some(url) = self.admit(&start, 0, true) {
-            events.push(CrawlEvent::Discovered { url, depth: 0 });
+        for seed in std::iter::once(start.clone()).chain(self.plan.seeds.clone()) {
+            if let Some(url) = self.admit(&seed, 0, true) {
+                events.push(CrawlEvent::Discovered { url, depth: 0 });
+            }
         }
         if self.plan.sitemap != SitemapMode::Skip {
             let urls = tokio::select! {
@@ -318,7 +320,7 @@ impl Crawler {
                 // A redirect's target is the same page under another name.
                 let final_key = normalize(&scraped.final_url, &self.norm).to_string();
                 self.seen.insert(final_key);
-                if self.plan.sitemap != SitemapMode::Only {
+                if self.plan.follow_links && self.plan.sitemap != SitemapMode::Only {
                     for link in &scraped.links {
                         if let Ok(u) = Url::parse(link) {
                             if let Some(k) = self.admit(&u, depth + 1, false) {

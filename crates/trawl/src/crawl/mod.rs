@@ -24,8 +24,11 @@ pub use options::{CrawlPlan, CrawlRequest, SitemapMode};
 
 /// The job kind of a crawl.
 pub const KIND: &str = "crawl";
+/// The job kind of a batch scrape (a crawl of given URLs that follows no links).
+pub const BATCH_KIND: &str = "batch";
 
-/// Runs `crawl` jobs: the payload is the [`CrawlRequest`].
+/// Runs `crawl` jobs (payload: a [`CrawlRequest`]) and `batch` jobs (payload: a
+/// [`options::BatchRequest`]).
 pub struct CrawlHandler {
     scraper: Scraper,
     config: Arc<Config>,
@@ -35,20 +38,31 @@ impl CrawlHandler {
     pub fn new(scraper: Scraper, config: Arc<Config>) -> Self {
         CrawlHandler { scraper, config }
     }
+
+    fn plan(&self, kind: &str, payload: &Value) -> Result<CrawlPlan, JobError> {
+        let invalid = |errs: Vec<crate::error::FieldError>| {
+            let fields: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.rule))
+                .collect();
+            JobError::Permanent(format!("invalid {kind} request: {}", fields.join("; ")))
+        };
+        if kind == BATCH_KIND {
+            let request =
+                options::BatchRequest::from_json(payload).map_err(|e| invalid(vec![e]))?;
+            Ok(request.validate(&self.config.crawl).map_err(invalid)?.0)
+        } else {
+            let request: CrawlRequest =
+                options::from_json(payload).map_err(|e| invalid(vec![e]))?;
+            request.validate(&self.config.crawl).map_err(invalid)
+        }
+    }
 }
 
 #[async_trait]
 impl JobHandler for CrawlHandler {
     async fn run(&self, ctx: JobContext) -> Result<Value, JobError> {
-        let request: CrawlRequest = serde_json::from_value(ctx.payload.clone())
-            .map_err(|e| JobError::Permanent(format!("invalid crawl payload: {e}")))?;
-        let plan = request.validate(&self.config.crawl).map_err(|errs| {
-            let fields: Vec<String> = errs
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.rule))
-                .collect();
-            JobError::Permanent(format!("invalid crawl request: {}", fields.join("; ")))
-        })?;
+        let plan = self.plan(&ctx.kind, &ctx.payload)?;
         let team = ctx.team_id.unwrap_or(DEFAULT_TEAM);
         let stored = ctx.store.crawl_frontier(ctx.id).await?;
         let resume = Resume {

@@ -76,6 +76,92 @@ impl Default for CrawlRequest {
     }
 }
 
+/// The body of `POST /v2/batch/scrape`: URLs, with the scrape options at the top level.
+/// Read it with [`BatchRequest::from_json`]: the options sit beside the batch's own
+/// fields, and reading both from the same object (rather than `#[serde(flatten)]`)
+/// keeps field names in error messages.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BatchRequest {
+    pub urls: Vec<String>,
+    #[serde(rename = "ignoreInvalidURLs")]
+    pub ignore_invalid_urls: bool,
+    pub max_concurrency: Option<u32>,
+    pub webhook: Option<Value>,
+    #[serde(skip)]
+    pub scrape: ScrapeOptions,
+}
+
+/// Most URLs one batch may hold.
+pub const MAX_BATCH_URLS: usize = 10_000;
+
+/// Reads a `T` from a JSON value, naming the offending field on failure
+/// (`limit: invalid type: string "x", expected u64`).
+pub fn from_json<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        FieldError::new(field, e.into_inner().to_string())
+    })
+}
+
+impl BatchRequest {
+    pub fn from_json(v: &Value) -> Result<BatchRequest, FieldError> {
+        let mut request: BatchRequest = from_json(v)?;
+        request.scrape = from_json(v)?;
+        Ok(request)
+    }
+    /// The batch as a crawl that follows no links; also returns the URLs skipped as
+    /// invalid when `ignoreInvalidURLs` is set.
+    pub fn validate(
+        &self,
+        config: &CrawlConfig,
+    ) -> Result<(CrawlPlan, Vec<String>), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut valid = Vec::new();
+        let mut invalid = Vec::new();
+        if self.urls.is_empty() || self.urls.len() > MAX_BATCH_URLS {
+            errors.push(FieldError::new(
+                "urls",
+                format!("must hold between 1 and {MAX_BATCH_URLS} URLs"),
+            ));
+        }
+        for (i, raw) in self.urls.iter().enumerate() {
+            match parse_http_url(&format!("urls[{i}]"), raw) {
+                Ok(u) => valid.push(u),
+                Err(_) if self.ignore_invalid_urls => invalid.push(raw.clone()),
+                Err(e) => errors.push(e),
+            }
+        }
+        if valid.is_empty() && errors.is_empty() {
+            errors.push(FieldError::new("urls", "must hold at least one valid URL"));
+        }
+        let request = CrawlRequest {
+            url: valid.first().map(|u| u.to_string()).unwrap_or_default(),
+            limit: Some(valid.len().max(1) as u64),
+            sitemap: SitemapMode::Skip,
+            max_concurrency: self.max_concurrency,
+            scrape_options: self.scrape.clone(),
+            ..Default::default()
+        };
+        let plan = request.validate(config).map_err(|e| errors.extend(e)).ok();
+        match plan {
+            Some(mut plan) if errors.is_empty() => {
+                plan.seeds = valid.into_iter().skip(1).collect();
+                plan.follow_links = false;
+                // Like single scrapes, the URLs were named by the caller: no robots.txt.
+                plan.obey_robots = false;
+                Ok((plan, invalid))
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 pub const DEFAULT_LIMIT: u64 = 10_000;
 pub const MAX_LIMIT: u64 = 1_000_000;
 
@@ -99,6 +185,10 @@ pub struct CrawlPlan {
     pub delay: Duration,
     pub max_retries: u32,
     pub scrape: ScrapePlan,
+    /// Further start URLs, admitted whatever the scope (a batch scrape's list).
+    pub seeds: Vec<Url>,
+    /// Whether links found on pages are followed (false for a batch scrape).
+    pub follow_links: bool,
 }
 
 /// Parses an absolute http(s) URL, the way every endpoint wants one.
@@ -195,6 +285,8 @@ impl CrawlRequest {
                 delay,
                 max_retries: config.max_retries,
                 scrape,
+                seeds: Vec::new(),
+                follow_links: true,
             }),
             _ => Err(errors),
         }

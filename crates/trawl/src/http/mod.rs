@@ -27,6 +27,8 @@ pub struct AppState {
     pub redis: Option<redis::Client>,
     /// The job queue: enqueue, cancel, retry, look up.
     pub jobs: crate::jobs::Jobs,
+    /// Fetch + extract for synchronous scrapes and maps.
+    pub scraper: crate::scrape::Scraper,
     pub started: Instant,
     /// Base URL for links the API returns, without a trailing slash.
     pub public_base: Arc<str>,
@@ -46,11 +48,17 @@ impl AppState {
             crate::jobs::Registry::builtin(&config.jobs),
             &config,
         );
+        // Building the client fails only without a TLS provider, which `init_crypto`
+        // installs before any state exists.
+        let scraper = crate::scrape::Scraper::new(
+            crate::fetch::Fetcher::new(&config.fetch).expect("the HTTP client builds"),
+        );
         AppState {
             config,
             store,
             redis,
             jobs,
+            scraper,
             started: Instant::now(),
             public_base: public_base.into(),
             migrations_current: Arc::new(AtomicBool::new(false)),

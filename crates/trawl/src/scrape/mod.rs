@@ -1,6 +1,7 @@
 //! One page: fetch it through the guarded [`Fetcher`], extract it with `trawl-extract`,
 //! and shape the result as Firecrawl's v2 document.
 
+pub mod job;
 pub mod options;
 
 use serde::{Deserialize, Serialize};

@@ -232,6 +232,44 @@ async fn new_crawl_job(store: &Arc<dyn Store>, payload: Value) -> Uuid {
 }
 
 both_backends! {
+    async fn a_scrape_job_stores_its_page_as_a_document_of_the_job(backend: Backend) {
+        let site = TestSite::start(3).await;
+        let db = TestDb::new(backend).await.unwrap();
+        let config = test_config(&db, &[("TRAWL_FETCH_ALLOW", "127.0.0.0/8"), ("TRAWL_JOBS_POLL_MS", "50")]);
+        let store = store::connect(&config).await.unwrap();
+        store.migrate_up().await.unwrap();
+        let registry = trawl::app::job_registry(&config).unwrap();
+        let jobs = Jobs::new(store.clone(), registry, &config);
+        let url = site.url("/p/2.html");
+        let id = store
+            .enqueue(&[NewJob::new(DEFAULT_TEAM, "scrape", json!({"url": url, "formats": ["markdown", "links"]}))])
+            .await
+            .unwrap()[0]
+            .id;
+        let rt = JobRuntime::start(jobs, RuntimeOptions { scheduler: false, ..Default::default() }).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let job = loop {
+            if let JobLookup::Found(j) = store.get_job(id).await.unwrap() {
+                if j.state.is_finished() {
+                    break j;
+                }
+            }
+            assert!(Instant::now() < deadline, "the scrape job did not finish");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        rt.shutdown(Duration::from_secs(1)).await;
+        assert_eq!(job.state, JobState::Succeeded, "{job:#?}");
+        let result = job.result.unwrap();
+        assert_eq!(result["statusCode"], 200);
+        assert_eq!(result["title"], site.manifest["public_pages"][2]["title"]);
+        let docs = store.job_documents(id, 0, 10).await.unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].url, url);
+        assert!(docs[0].markdown.as_deref().unwrap().starts_with("# Page 2"));
+        assert!(docs[0].formats["links"].is_array());
+        store.close().await;
+    }
+
     async fn a_crashed_crawl_resumes_without_fetching_finished_pages_again(backend: Backend) {
         let site = TestSite::start(40).await;
         let db = TestDb::new(backend).await.unwrap();
