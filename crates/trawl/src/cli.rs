@@ -74,6 +74,21 @@ enum Command {
     Scrape(crate::standalone::ScrapeArgs),
     /// Crawl a site and write one JSON document per line (no server or database needed).
     Crawl(crate::standalone::CrawlArgs),
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        action: crate::auth::cli::UsersAction,
+    },
+    /// Manage API keys (`keys create` prints the key alone on stdout).
+    Keys {
+        #[command(subcommand)]
+        action: crate::auth::cli::KeysAction,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: crate::auth::cli::AuditAction,
+    },
     /// The queue benchmark (bench/queue/run.sh) on a fresh database. Not for production.
     #[command(hide = true)]
     BenchQueue {
@@ -165,6 +180,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Scrape(args) => crate::standalone::scrape(&load()?, args).await,
         Command::Crawl(args) => crate::standalone::crawl(&load()?, args).await,
+        Command::Users { action } => {
+            let store = open_migrated(&load()?).await?;
+            let result = crate::auth::cli::users(store.as_ref(), action).await;
+            store.close().await;
+            result
+        }
+        Command::Keys { action } => {
+            let store = open_migrated(&load()?).await?;
+            let result = crate::auth::cli::keys(store.as_ref(), action).await;
+            store.close().await;
+            result
+        }
+        Command::Audit { action } => {
+            let store = open_migrated(&load()?).await?;
+            let result = crate::auth::cli::audit(store.as_ref(), action).await;
+            store.close().await;
+            result
+        }
         Command::Config {
             action: ConfigAction::Check,
         } => {
@@ -201,6 +234,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             worker(config, concurrency, kinds).await
         }
     }
+}
+
+/// Opens the database for an administrative command; the schema must be current (in
+/// development, pending migrations are applied as `serve` would).
+async fn open_migrated(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = store::connect(config)
+        .await
+        .context("cannot open the database")?;
+    prepare_schema(store.as_ref(), config.env.is_strict(), false).await?;
+    Ok(store)
 }
 
 /// In strict profiles the secret must be given and strong; in development a missing one

@@ -92,6 +92,7 @@ pub struct Config {
     pub crawl: CrawlConfig,
     pub jobs: JobsConfig,
     pub schedule: ScheduleConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -239,6 +240,75 @@ pub struct JobsConfig {
     pub test_kinds: bool,
 }
 
+/// Who may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Anyone may register; each account gets a team of its own.
+    Open,
+    /// Only admins add accounts (`POST /api/v1/users`, `trawl users create-admin`).
+    Invite,
+    /// Nobody registers but the instance's first account.
+    Closed,
+}
+
+impl FromStr for Registration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Registration::Open),
+            "invite" => Ok(Registration::Invite),
+            "closed" => Ok(Registration::Closed),
+            _ => Err("must be one of open, invite, closed".into()),
+        }
+    }
+}
+
+/// Accounts, sessions and credentials (`crate::auth`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `TRAWL_AUTH_REGISTRATION`: open, invite or closed. Default: open in development,
+    /// closed in staging and production.
+    pub registration: Option<Registration>,
+    /// `TRAWL_AUTH_SESSION_IDLE_SECS`: a dashboard session ends after this long unused.
+    pub session_idle_secs: u64,
+    /// `TRAWL_AUTH_SESSION_ABSOLUTE_SECS`: and after this long whatever happens.
+    pub session_absolute_secs: u64,
+    /// `TRAWL_AUTH_ALLOW_QUERY_API_KEY`: accept `?api_key=` (it can leak through proxies'
+    /// logs and browser history; off unless a client cannot send headers).
+    pub allow_query_api_key: bool,
+    /// `TRAWL_AUTH_LOGIN_IP_PER_MINUTE`: login attempts one client IP may make a minute.
+    pub login_ip_per_minute: u32,
+    /// `TRAWL_AUTH_COOKIE_SECURE`: mark the session cookie `Secure`. Default: in staging
+    /// and production, or when `TRAWL_PUBLIC_URL` is https.
+    pub cookie_secure: Option<bool>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            registration: None,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            allow_query_api_key: false,
+            login_ip_per_minute: 30,
+            cookie_secure: None,
+        }
+    }
+}
+
+impl Config {
+    /// The registration mode in effect.
+    pub fn registration(&self) -> Registration {
+        self.auth.registration.unwrap_or(if self.env.is_strict() {
+            Registration::Closed
+        } else {
+            Registration::Open
+        })
+    }
+}
+
 /// The built-in schedule.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -300,6 +370,7 @@ impl Default for Config {
             crawl: CrawlConfig::default(),
             jobs: JobsConfig::default(),
             schedule: ScheduleConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -572,6 +643,30 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.jobs.test_kinds = parse_bool(v)?;
         Ok(())
     }),
+    ("TRAWL_AUTH_REGISTRATION", |c, v| {
+        c.auth.registration = Some(v.parse()?);
+        Ok(())
+    }),
+    ("TRAWL_AUTH_SESSION_IDLE_SECS", |c, v| {
+        c.auth.session_idle_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_AUTH_SESSION_ABSOLUTE_SECS", |c, v| {
+        c.auth.session_absolute_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_AUTH_ALLOW_QUERY_API_KEY", |c, v| {
+        c.auth.allow_query_api_key = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_AUTH_LOGIN_IP_PER_MINUTE", |c, v| {
+        c.auth.login_ip_per_minute = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_AUTH_COOKIE_SECURE", |c, v| {
+        c.auth.cookie_secure = Some(parse_bool(v)?);
+        Ok(())
+    }),
     ("TRAWL_SCHEDULE_SCRAPE_URL", |c, v| {
         c.schedule.scrape_url = Some(parse_public_url(v)?);
         Ok(())
@@ -725,6 +820,25 @@ impl Config {
             ));
         }
         self.validate_jobs()?;
+        let a = &self.auth;
+        if a.session_idle_secs == 0 || a.session_idle_secs > a.session_absolute_secs {
+            return Err(ConfigError::new(
+                "auth.session_idle_secs",
+                "must be at least 1 and at most auth.session_absolute_secs",
+            ));
+        }
+        if a.session_absolute_secs > 30 * 24 * 3600 {
+            return Err(ConfigError::new(
+                "auth.session_absolute_secs",
+                "must be at most 30 days",
+            ));
+        }
+        if a.login_ip_per_minute == 0 {
+            return Err(ConfigError::new(
+                "auth.login_ip_per_minute",
+                "must be at least 1",
+            ));
+        }
         if self.env.is_strict() {
             if let Some(secret) = &self.secret {
                 crate::secret::check_strength(secret.expose())

@@ -38,6 +38,9 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("authentication required")]
     Unauthorized,
+    /// Login refused: the same answer whether the account exists or not.
+    #[error("invalid email or password")]
+    InvalidCredentials,
     #[error("not allowed")]
     Forbidden,
     /// The named resource does not exist (or belongs to another team).
@@ -74,7 +77,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) | AppError::JobExpired | AppError::RouteNotFound => {
                 StatusCode::NOT_FOUND
@@ -96,6 +99,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::JobExpired => "job_expired",
@@ -171,6 +175,12 @@ impl IntoResponse for AppError {
             }
         });
         let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"trawl\""),
+            );
+        }
         if let AppError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

@@ -1,16 +1,8 @@
-//! The admin API for the job queue: list and inspect jobs, retry discarded ones, cancel,
-//! list live workers.
-//!
-//! TODO(auth): authentication does not exist yet. Until the auth issue lands, these
-//! routes answer only requests whose TCP peer is a loopback address and that carry no
-//! forwarding header (a reverse proxy on the same host must not open them to the world);
-//! everyone else gets 403. Replace `loopback_only` with an admin-role check then.
+//! The admin API for the job queue: list and inspect jobs of every team, retry discarded
+//! ones, cancel, list live workers. Instance admins only (401 without a credential, 403
+//! with one that is not an instance admin's).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -18,33 +10,18 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::AppState;
+use crate::auth::{audit, Caller};
 use crate::error::{AppError, AppResult};
 use crate::jobs::metrics::alive_window;
 use crate::store::jobs::{Job, JobFilter, JobLookup, JobState};
 
-pub fn router(state: AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/jobs", get(list_jobs))
         .route("/api/v1/admin/jobs/{id}", get(get_job))
         .route("/api/v1/admin/jobs/{id}/retry", post(retry_job))
         .route("/api/v1/admin/jobs/{id}/cancel", post(cancel_job))
         .route("/api/v1/admin/workers", get(list_workers))
-        .route_layer(axum::middleware::from_fn_with_state(state, loopback_only))
-}
-
-/// TODO(auth): the stand-in guard described in the module docs.
-async fn loopback_only(State(_): State<AppState>, req: Request, next: Next) -> Response {
-    let peer_is_loopback = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
-    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
-        .iter()
-        .any(|h| req.headers().contains_key(*h));
-    if !peer_is_loopback || forwarded {
-        return axum::response::IntoResponse::into_response(AppError::Forbidden);
-    }
-    next.run(req).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,8 +34,10 @@ struct ListQuery {
 
 async fn list_jobs(
     State(state): State<AppState>,
+    caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Value>> {
+    caller.require_instance_admin()?;
     let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             s.parse::<JobState>()
@@ -96,7 +75,12 @@ fn parse_id(id: &str) -> AppResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound("job"))
 }
 
-async fn get_job(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Job>> {
+async fn get_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Job>> {
+    caller.require_instance_admin()?;
     match state.jobs.get(parse_id(&id)?).await? {
         JobLookup::Found(job) => Ok(Json(*job)),
         JobLookup::Expired => Err(AppError::JobExpired),
@@ -104,15 +88,31 @@ async fn get_job(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
     }
 }
 
-async fn retry_job(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Job>> {
+async fn retry_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Job>> {
+    caller.require_instance_admin()?;
     Ok(Json(state.jobs.retry(parse_id(&id)?).await?))
 }
 
-async fn cancel_job(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Job>> {
-    Ok(Json(state.jobs.cancel(parse_id(&id)?).await?))
+async fn cancel_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Job>> {
+    caller.require_instance_admin()?;
+    let job = state.jobs.cancel(parse_id(&id)?).await?;
+    let mut e = audit::by(audit::event(audit::JOB_CANCELLED, &caller.meta), &caller);
+    e.team_id = job.team_id;
+    e.target = Some(format!("job:{}", job.id));
+    audit::record(state.store.as_ref(), e).await;
+    Ok(Json(job))
 }
 
-async fn list_workers(State(state): State<AppState>) -> AppResult<Json<Value>> {
+async fn list_workers(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_instance_admin()?;
     let window = alive_window(state.config.jobs.lease_secs);
     let workers = state.store.list_workers(window).await?;
     Ok(Json(json!({ "data": workers })))

@@ -2,9 +2,15 @@
 //! under the edge layers.
 
 pub mod admin;
+pub mod audit;
+pub mod auth;
 pub mod health;
+pub mod jobs;
+pub mod keys;
 pub mod metrics;
 pub mod middleware;
+pub mod teams;
+pub mod users;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +35,8 @@ pub struct AppState {
     pub jobs: crate::jobs::Jobs,
     /// Fetch + extract for synchronous scrapes and maps.
     pub scraper: crate::scrape::Scraper,
+    /// Credentials, sessions, login throttling (see [`crate::auth::Caller`]).
+    pub auth: crate::auth::Auth,
     pub started: Instant,
     /// Base URL for links the API returns, without a trailing slash.
     pub public_base: Arc<str>,
@@ -54,6 +62,7 @@ impl AppState {
             crate::fetch::Fetcher::new(&config.fetch).expect("the HTTP client builds"),
         );
         AppState {
+            auth: crate::auth::Auth::new(&config),
             config,
             store,
             redis,
@@ -90,7 +99,13 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .merge(health::router())
-        .merge(admin::router(state.clone()));
+        .merge(admin::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(teams::router())
+        .merge(keys::router())
+        .merge(audit::router())
+        .merge(jobs::router());
     if state.config.server.metrics_on_main {
         routes = routes.merge(metrics::router());
     }

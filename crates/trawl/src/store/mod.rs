@@ -2,6 +2,7 @@
 //! this module knows which backend is in use, and all SQL lives here, parameterised.
 
 pub mod crawl;
+pub mod identity;
 pub mod jobs;
 mod migrate;
 pub mod postgres;
@@ -49,7 +50,9 @@ pub struct PoolStats {
 
 /// The whole store; the job queue's half is [`jobs::JobStore`].
 #[async_trait]
-pub trait Store: jobs::JobStore + crawl::CrawlStore + Send + Sync + 'static {
+pub trait Store:
+    jobs::JobStore + crawl::CrawlStore + identity::IdentityStore + Send + Sync + 'static
+{
     fn kind(&self) -> DatabaseKind;
 
     /// A round trip to the database.

@@ -213,3 +213,37 @@ macro_rules! both_backends {
         )*
     };
 }
+
+/// Creates an instance admin through the library (as `trawl users create-admin` does)
+/// and returns a JWT access token for them.
+pub async fn admin_token(app: &TestApp) -> String {
+    let email = format!("admin-{}@example.com", uuid::Uuid::now_v7().simple());
+    let user = trawl::auth::create_user(
+        app.store.as_ref(),
+        &email,
+        ADMIN_PASSWORD.into(),
+        Some((trawl::store::jobs::DEFAULT_TEAM, trawl::auth::Role::Admin)),
+        false,
+    )
+    .await
+    .expect("create admin");
+    app.store
+        .set_instance_admin(user.id, true)
+        .await
+        .expect("promote admin");
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({ "email": email, "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(r.status(), 200, "admin login");
+    let body: serde_json::Value = r.json().await.expect("token body");
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
+}
+
+pub const ADMIN_PASSWORD: &str = "a long admin passphrase";

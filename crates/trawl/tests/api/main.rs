@@ -5,6 +5,8 @@
 mod helpers;
 mod site;
 
+mod auth;
+mod auth_process;
 mod crawl;
 mod fetch;
 mod foundation;

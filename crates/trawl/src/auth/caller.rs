@@ -1,0 +1,426 @@
+//! [`Caller`]: the one extractor through which every endpoint authenticates.
+//!
+//! Accepted credentials, first match wins:
+//! 1. `Authorization: Bearer <key or JWT>`: a `trawl_…` API key (what Firecrawl clients
+//!    send), or a JWT access token from `POST /api/v1/auth/token`;
+//! 2. `X-API-Key: <key>`;
+//! 3. `?api_key=<key>`, only with `auth.allow_query_api_key` (the query string is never
+//!    logged);
+//! 4. the dashboard session cookie `__Host-trawl_session`. Unsafe methods must then
+//!    carry the session's CSRF token in `X-CSRF-Token`, and cross-site requests
+//!    (`Sec-Fetch-Site: cross-site`) are refused.
+//!
+//! A key with a bad prefix or checksum is refused before any database work. Key
+//! lookups are remembered for at most one second, so revocation takes effect on every
+//! node within a second without a database round trip per request.
+//!
+//! Usage (a missing or bad credential is a 401 before the handler runs):
+//!
+//! ```ignore
+//! async fn h(caller: Caller, State(s): State<AppState>) -> AppResult<Json<Value>> {
+//!     caller.require_scope(Scope::Scrape)?;   // 403 when the key lacks the scope
+//!     caller.require_role(Role::Operator)?;   // 403 below operator
+//!     let team = caller.team_id;              // everything is scoped to this team;
+//!     …                                       // another team's row answers 404
+//! }
+//! ```
+//! `Option<Caller>` never rejects (anonymous is `None`; a bad credential is still 401).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use chrono::Utc;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::roles::{Role, Scope};
+use super::{audit, jwt, keys, Auth, CSRF_HEADER, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::identity::{KeyCredential, SessionKind};
+
+/// Who is calling, for what team, with which rights.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The team every resource this request touches must belong to.
+    pub team_id: Uuid,
+    /// The role in that team (for a key: its role ceiling).
+    pub role: Role,
+    /// Effective scopes: a key's own, a user's from their role.
+    pub scopes: Vec<Scope>,
+    /// Manages every team (the first account, and those it promotes).
+    pub is_instance_admin: bool,
+    pub via: Via,
+    /// The key, session or token id used: recorded in the audit log.
+    pub credential_id: Uuid,
+    /// Where the request came from.
+    pub meta: RequestMeta,
+    /// Where refusals are recorded (`authz_fail`).
+    audit_to: Option<AuditSink>,
+}
+
+/// The store, kept so that a refusal can be audited from a synchronous check.
+#[derive(Clone)]
+struct AuditSink(Arc<dyn crate::store::Store>);
+
+impl std::fmt::Debug for AuditSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditSink")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    User { id: Uuid },
+    ApiKey { id: Uuid, created_by: Option<Uuid> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    ApiKey,
+    Jwt,
+    Session,
+}
+
+impl Caller {
+    /// 403 unless the caller holds `scope` (instance admins hold every scope).
+    pub fn require_scope(&self, scope: Scope) -> Result<(), AppError> {
+        if self.is_instance_admin || self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(self.refuse(format!("missing scope {scope}")))
+        }
+    }
+
+    /// 403 unless the caller's role in the team is at least `role`.
+    pub fn require_role(&self, role: Role) -> Result<(), AppError> {
+        if self.is_instance_admin || self.role >= role {
+            Ok(())
+        } else {
+            Err(self.refuse(format!("needs role {role}")))
+        }
+    }
+
+    /// 403 unless the caller is an instance admin.
+    pub fn require_instance_admin(&self) -> Result<(), AppError> {
+        if self.is_instance_admin {
+            Ok(())
+        } else {
+            Err(self.refuse("needs an instance admin".into()))
+        }
+    }
+
+    /// 403 unless the caller is a user (not a key): for account and session actions.
+    pub fn require_user(&self) -> Result<Uuid, AppError> {
+        match self.principal {
+            Principal::User { id } => Ok(id),
+            Principal::ApiKey { .. } => Err(self.refuse("needs a user, not a key".into())),
+        }
+    }
+
+    /// Records `authz_fail` (without waiting for the write) and returns 403.
+    pub fn refuse(&self, reason: String) -> AppError {
+        if let Some(AuditSink(store)) = &self.audit_to {
+            let mut e = audit::by(audit::event(audit::AUTHZ_FAIL, &self.meta), self);
+            e.outcome = "failure".into();
+            e.reason = Some(reason);
+            let store = store.clone();
+            tokio::spawn(async move { audit::record(store.as_ref(), e).await });
+        }
+        AppError::Forbidden
+    }
+
+    /// The user behind the request: the account itself, or the creator of the key.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User { id } => Some(id),
+            Principal::ApiKey { created_by, .. } => created_by,
+        }
+    }
+
+    /// Whether the caller may act on `team` (its own team, or any as instance admin).
+    pub fn can_see_team(&self, team: Uuid) -> bool {
+        self.is_instance_admin || self.team_id == team
+    }
+}
+
+/// Where a request came from, for the audit log and throttling.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn of(parts: &Parts, state: &AppState) -> RequestMeta {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let ip = match peer {
+            Some(p) if state.is_trusted_proxy(p) => {
+                forwarded_client(&parts.headers, state).or(Some(p))
+            }
+            other => other,
+        };
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect());
+        RequestMeta { ip, user_agent }
+    }
+}
+
+/// The right-most `X-Forwarded-For` address that is not itself a trusted proxy.
+fn forwarded_client(headers: &HeaderMap, state: &AppState) -> Option<IpAddr> {
+    let list = headers.get("x-forwarded-for")?.to_str().ok()?;
+    list.rsplit(',')
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !state.is_trusted_proxy(*ip))
+}
+
+impl FromRequestParts<AppState> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestMeta::of(parts, state))
+    }
+}
+
+/// The credential a request presents, before it is checked.
+enum Presented {
+    Key(String),
+    Jwt(String),
+    Session(String),
+}
+
+fn presented(parts: &Parts, auth: &Auth) -> Result<Option<Presented>, AppError> {
+    let h = &parts.headers;
+    if let Some(v) = h.get(header::AUTHORIZATION) {
+        let v = v.to_str().map_err(|_| AppError::Unauthorized)?;
+        let (scheme, token) = v.split_once(' ').ok_or(AppError::Unauthorized)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AppError::Unauthorized);
+        }
+        let token = token.trim();
+        return Ok(Some(if token.starts_with(keys::PREFIX) {
+            Presented::Key(token.to_string())
+        } else if jwt::looks_like_jwt(token) {
+            Presented::Jwt(token.to_string())
+        } else {
+            return Err(AppError::Unauthorized);
+        }));
+    }
+    if let Some(v) = h.get("x-api-key") {
+        let v = v.to_str().map_err(|_| AppError::Unauthorized)?;
+        return Ok(Some(Presented::Key(v.trim().to_string())));
+    }
+    if auth.settings().allow_query_api_key {
+        if let Some(q) = parts.uri.query() {
+            if let Some(k) = url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "api_key")
+                .map(|(_, v)| v.into_owned())
+            {
+                return Ok(Some(Presented::Key(k)));
+            }
+        }
+    }
+    Ok(session_cookie(h).map(Presented::Session))
+}
+
+/// The value of the session cookie, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match presented(parts, &state.auth)? {
+            Some(p) => authenticate(p, parts, state).await,
+            None => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match presented(parts, &state.auth)? {
+            Some(p) => authenticate(p, parts, state).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+async fn authenticate(p: Presented, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+    let mut caller = match p {
+        Presented::Key(k) => by_key(&k, state).await,
+        Presented::Jwt(t) => by_jwt(&t, state).await,
+        Presented::Session(s) => by_session(&s, parts, state).await,
+    }?;
+    caller.meta = RequestMeta::of(parts, state);
+    caller.audit_to = Some(AuditSink(state.store.clone()));
+    Ok(caller)
+}
+
+async fn by_key(key: &str, state: &AppState) -> Result<Caller, AppError> {
+    if !keys::is_well_formed(key) {
+        return Err(AppError::Unauthorized);
+    }
+    let hash = keys::hash_token(key);
+    let auth = &state.auth;
+    let cred = match auth.cached_key(&hash) {
+        Some(c) => c,
+        None => {
+            let c = state.store.api_key_by_hash(&hash).await?.map(Arc::new);
+            auth.remember_key(hash.clone(), c.clone());
+            c
+        }
+    };
+    let cred: Arc<KeyCredential> = cred.ok_or(AppError::Unauthorized)?;
+    let k = &cred.key;
+    if k.revoked_at.is_some()
+        || cred.creator_disabled
+        || k.expires_at.is_some_and(|t| t <= Utc::now())
+    {
+        return Err(AppError::Unauthorized);
+    }
+    if auth.touch_due(k.id) {
+        let store = state.store.clone();
+        let id = k.id;
+        tokio::spawn(async move {
+            if let Err(e) = store.touch_api_key(id).await {
+                tracing::warn!(error = %e, "cannot record key use");
+            }
+        });
+    }
+    Ok(Caller {
+        principal: Principal::ApiKey {
+            id: k.id,
+            created_by: k.created_by,
+        },
+        team_id: k.team_id,
+        role: k.role,
+        scopes: k
+            .scopes
+            .iter()
+            .copied()
+            .filter(|s| s.min_role() <= k.role)
+            .collect(),
+        is_instance_admin: false,
+        via: Via::ApiKey,
+        credential_id: k.id,
+        meta: RequestMeta::default(),
+        audit_to: None,
+    })
+}
+
+async fn by_jwt(token: &str, state: &AppState) -> Result<Caller, AppError> {
+    let claims = state
+        .auth
+        .jwt()
+        .verify(token)
+        .ok_or(AppError::Unauthorized)?;
+    user_caller(state, claims.sub, claims.team, Via::Jwt, claims.jti).await
+}
+
+/// A user acting for `team`: checks the account is enabled and still a member.
+pub(crate) async fn user_caller(
+    state: &AppState,
+    user_id: Uuid,
+    team_id: Uuid,
+    via: Via,
+    credential_id: Uuid,
+) -> Result<Caller, AppError> {
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if user.disabled_at.is_some() {
+        return Err(AppError::Unauthorized);
+    }
+    let role = match state.store.role_in_team(user_id, team_id).await? {
+        Some(r) => r,
+        None if user.is_admin => Role::Admin,
+        None => return Err(AppError::Unauthorized),
+    };
+    Ok(Caller {
+        principal: Principal::User { id: user_id },
+        team_id,
+        role,
+        scopes: role.scopes(),
+        is_instance_admin: user.is_admin,
+        via,
+        credential_id,
+        meta: RequestMeta::default(),
+        audit_to: None,
+    })
+}
+
+async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+    let hash = keys::hash_token(token);
+    let s = state
+        .store
+        .session_by_hash(&hash, SessionKind::Browser)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let now = Utc::now();
+    let idle = chrono::Duration::seconds(state.auth.settings().session_idle_secs as i64);
+    if s.revoked_at.is_some() || s.expires_at <= now || s.last_seen_at + idle <= now {
+        return Err(AppError::Unauthorized);
+    }
+    if is_unsafe(&parts.method) {
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        let expected = s.csrf_token.as_deref().unwrap_or_default().as_bytes();
+        if cross_site || expected.is_empty() || !bool::from(sent.ct_eq(expected)) {
+            let meta = RequestMeta::of(parts, state);
+            let mut e = audit::event(audit::AUTHZ_FAIL, &meta);
+            e.actor_type = "user".into();
+            e.actor_id = Some(s.user_id.to_string());
+            e.credential_id = Some(s.id.to_string());
+            e.outcome = "failure".into();
+            e.reason = Some("csrf token missing or wrong".into());
+            audit::record(state.store.as_ref(), e).await;
+            return Err(AppError::Forbidden);
+        }
+    }
+    // Idle time is tracked to the minute: one write a minute per active session.
+    if now - s.last_seen_at > chrono::Duration::seconds(60) {
+        state.store.touch_session(s.id).await?;
+    }
+    let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
+    user_caller(state, s.user_id, team, Via::Session, s.id).await
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}

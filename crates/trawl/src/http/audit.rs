@@ -1,0 +1,96 @@
+//! `GET /api/v1/audit`: the audit log for team admins (their team) and instance admins
+//! (every team, or one with `team_id`). Newest first, cursor-paged; `format=jsonl`
+//! streams one event per line for export.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{Caller, Role, Scope};
+use crate::error::{AppError, AppResult};
+use crate::store::identity::AuditFilter;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(list))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    actor: Option<String>,
+    event: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    team_id: Option<Uuid>,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+    format: Option<String>,
+}
+
+fn parse_time(field: &str, v: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| AppError::invalid(field, "must be an RFC 3339 time"))
+        })
+        .transpose()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    caller.require_role(Role::Admin)?;
+    caller.require_scope(Scope::Admin)?;
+    let jsonl = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("jsonl") => true,
+        Some(_) => return Err(AppError::invalid("format", "must be json or jsonl")),
+    };
+    let limit = q.limit.unwrap_or(if jsonl { 10_000 } else { 100 });
+    if !(1..=10_000).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 10000"));
+    }
+    let team_id = if caller.is_instance_admin {
+        q.team_id
+    } else {
+        Some(caller.team_id)
+    };
+    let rows = state
+        .store
+        .list_audit(&AuditFilter {
+            team_id,
+            actor_id: q.actor.filter(|s| !s.is_empty()),
+            event: q.event.filter(|s| !s.is_empty()),
+            since: parse_time("since", q.since.as_deref())?,
+            until: parse_time("until", q.until.as_deref())?,
+            before_seq: q.cursor,
+            limit,
+        })
+        .await?;
+    if jsonl {
+        let mut body = String::new();
+        for r in &rows {
+            body.push_str(&serde_json::to_string(r).map_err(anyhow::Error::from)?);
+            body.push('\n');
+        }
+        let mut resp = body.into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        );
+        return Ok(resp);
+    }
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| r.seq))
+        .flatten();
+    Ok(Json(json!({ "data": rows, "next_cursor": next })).into_response())
+}

@@ -1,0 +1,424 @@
+//! `/api/v1/auth/*`: register, dashboard login and logout (session cookie), programmatic
+//! tokens (JWT access + rotating refresh), password change, and `me`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::caller::{session_cookie, user_caller};
+use crate::auth::throttle::FailureOutcome;
+use crate::auth::{
+    self, audit, jwt, keys, normalize_email, password, Caller, RequestMeta, Role, Via,
+    SESSION_COOKIE,
+};
+use crate::config::Registration;
+use crate::error::{AppError, AppResult};
+use crate::secret::Secret;
+use crate::store::identity::{NewSession, RefreshUse, SessionKind, User};
+use crate::store::jobs::DEFAULT_TEAM;
+
+/// Refresh tokens live a week; each use replaces it.
+const REFRESH_TTL_DAYS: i64 = 7;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/register", post(register))
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/auth/token", post(token))
+        .route("/api/v1/auth/refresh", post(refresh))
+        .route("/api/v1/auth/password", post(change_password))
+        .route("/api/v1/auth/me", get(me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    email: String,
+    password: Secret,
+    /// The team to act for; default: `default` if a member, else the first.
+    team_id: Option<Uuid>,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Json(body): Json<Credentials>,
+) -> AppResult<Response> {
+    let mode = state.config.registration();
+    let email = normalize_email(&body.email).map_err(|r| AppError::invalid("email", r))?;
+    let user = match mode {
+        Registration::Open => {
+            // Anyone may join; a later account gets a team of its own (the first one
+            // becomes instance admin and admin of `default` in the store).
+            let user = auth::create_user(
+                state.store.as_ref(),
+                &email,
+                body.password.expose().to_string(),
+                None,
+                false,
+            )
+            .await?;
+            if !user.is_admin {
+                state
+                    .store
+                    .create_team(Uuid::now_v7(), &email, Some(user.id))
+                    .await?;
+            }
+            user
+        }
+        Registration::Invite | Registration::Closed => {
+            auth::create_user(
+                state.store.as_ref(),
+                &email,
+                body.password.expose().to_string(),
+                None,
+                true,
+            )
+            .await?
+        }
+    };
+    let mut e = audit::event(audit::USER_CREATED, &meta);
+    e.actor_type = "user".into();
+    e.actor_id = Some(user.id.to_string());
+    e.target = Some(format!("user:{}", user.id));
+    e.reason = Some("self-registration".into());
+    audit::record(state.store.as_ref(), e).await;
+    Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "email": u.email,
+        "is_admin": u.is_admin,
+        "disabled": u.disabled_at.is_some(),
+        "created_at": u.created_at,
+    })
+}
+
+/// Checks email and password with throttling, same answer and timing whether or not
+/// the account exists. Returns the user and the team to act for.
+async fn check_password(
+    state: &AppState,
+    meta: &RequestMeta,
+    body: &Credentials,
+) -> AppResult<(User, Uuid, Role)> {
+    let throttle = state.auth.throttle();
+    if let Err(wait) = throttle.check_ip(meta.ip) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    // An invalid email is treated like an unknown one: no early, faster answer.
+    let email = normalize_email(&body.email).unwrap_or_else(|_| body.email.to_lowercase());
+    if let Err(wait) = throttle.check_account(&email) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let verified = password::verify(
+        body.password.expose().to_string(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let usable = user
+        .as_ref()
+        .filter(|u| verified.ok && u.disabled_at.is_none());
+    let Some(user) = usable.cloned() else {
+        let mut e = audit::event(audit::LOGIN_FAIL, meta);
+        e.outcome = "failure".into();
+        e.reason = Some(match &user {
+            None => "unknown account".into(),
+            Some(u) if u.disabled_at.is_some() => "account disabled".into(),
+            Some(_) => "wrong password".into(),
+        });
+        if let Some(u) = &user {
+            e.target = Some(format!("user:{}", u.id));
+        }
+        let target = e.target.clone();
+        audit::record(state.store.as_ref(), e).await;
+        if let FailureOutcome::Locked(lock) = throttle.record_failure(&email) {
+            let mut e = audit::event(audit::LOGIN_LOCK, meta);
+            e.outcome = "failure".into();
+            e.target = target;
+            e.reason = Some(format!(
+                "locked for {} s after repeated failures",
+                lock.as_secs()
+            ));
+            audit::record(state.store.as_ref(), e).await;
+        }
+        return Err(AppError::InvalidCredentials);
+    };
+    throttle.record_success(&email);
+    if verified.needs_rehash {
+        let hash = password::hash(body.password.expose().to_string()).await?;
+        state.store.set_password_hash(user.id, &hash, false).await?;
+    }
+    let memberships = state.store.memberships_of(user.id).await?;
+    let (team, role) = match body.team_id {
+        Some(t) => match memberships.iter().find(|m| m.team.id == t) {
+            Some(m) => (t, m.role),
+            None if user.is_admin && state.store.team_by_id(t).await?.is_some() => (t, Role::Admin),
+            None => return Err(AppError::invalid("team_id", "not a team of this account")),
+        },
+        None => match memberships
+            .iter()
+            .find(|m| m.team.id == DEFAULT_TEAM)
+            .or(memberships.first())
+        {
+            Some(m) => (m.team.id, m.role),
+            None => (DEFAULT_TEAM, Role::Admin),
+        },
+    };
+    if !user.is_admin && !memberships.iter().any(|m| m.team.id == team) {
+        return Err(AppError::invalid(
+            "team_id",
+            "the account belongs to no team yet",
+        ));
+    }
+    let mut e = audit::event(audit::LOGIN_SUCCESS, meta);
+    e.actor_type = "user".into();
+    e.actor_id = Some(user.id.to_string());
+    e.team_id = Some(team);
+    audit::record(state.store.as_ref(), e).await;
+    Ok((user, team, role))
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.auth.cookie_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie text is ASCII")
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// Dashboard login: a fresh session id (any session presented is ended: rotation).
+async fn login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Json(body): Json<Credentials>,
+) -> AppResult<Response> {
+    let (user, team, role) = check_password(&state, &meta, &body).await?;
+    if let Some(old) = session_cookie(&headers) {
+        if let Some(s) = state
+            .store
+            .session_by_hash(&keys::hash_token(&old), SessionKind::Browser)
+            .await?
+        {
+            state.store.revoke_session(s.id).await?;
+        }
+    }
+    let token = keys::opaque_token();
+    let csrf = keys::opaque_token();
+    let absolute = state.auth.settings().session_absolute_secs as i64;
+    let session_id = Uuid::now_v7();
+    state
+        .store
+        .create_session(&NewSession {
+            id: session_id,
+            token_hash: keys::hash_token(&token),
+            kind: SessionKind::Browser,
+            user_id: user.id,
+            team_id: Some(team),
+            family_id: None,
+            csrf_token: Some(csrf.clone()),
+            ip: meta.ip.map(|i| i.to_string()),
+            user_agent: meta.user_agent.clone(),
+            expires_at: Utc::now() + chrono::Duration::seconds(absolute),
+        })
+        .await?;
+    let mut r = Json(json!({
+        "user": user_json(&user),
+        "team_id": team,
+        "role": role,
+        "csrf_token": csrf,
+        "expires_in": absolute,
+    }))
+    .into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, &token, absolute));
+    Ok(no_store(r))
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+    if caller.via == Via::Session {
+        state.store.revoke_session(caller.credential_id).await?;
+        let mut e = audit::by(audit::event(audit::SESSION_REVOKED, &caller.meta), &caller);
+        e.reason = Some("logout".into());
+        audit::record(state.store.as_ref(), e).await;
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, "", 0));
+    Ok(r)
+}
+
+/// Issues an access token and a refresh token of `family`.
+async fn issue_tokens(
+    state: &AppState,
+    meta: &RequestMeta,
+    user: Uuid,
+    team: Uuid,
+    family: Uuid,
+) -> AppResult<Response> {
+    let (access, claims) = state.auth.jwt().issue(user, team)?;
+    let refresh = keys::opaque_token();
+    state
+        .store
+        .create_session(&NewSession {
+            id: Uuid::now_v7(),
+            token_hash: keys::hash_token(&refresh),
+            kind: SessionKind::Refresh,
+            user_id: user,
+            team_id: Some(team),
+            family_id: Some(family),
+            csrf_token: None,
+            ip: meta.ip.map(|i| i.to_string()),
+            user_agent: meta.user_agent.clone(),
+            expires_at: Utc::now() + chrono::Duration::days(REFRESH_TTL_DAYS),
+        })
+        .await?;
+    Ok(no_store(
+        Json(json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": jwt::ACCESS_TTL_SECS,
+            "refresh_token": refresh,
+            "refresh_expires_in": REFRESH_TTL_DAYS * 86400,
+            "team_id": team,
+            "jti": claims.jti,
+        }))
+        .into_response(),
+    ))
+}
+
+async fn token(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Json(body): Json<Credentials>,
+) -> AppResult<Response> {
+    let (user, team, _) = check_password(&state, &meta, &body).await?;
+    let family = Uuid::now_v7();
+    let mut e = audit::event(audit::TOKEN_CREATED, &meta);
+    e.actor_type = "user".into();
+    e.actor_id = Some(user.id.to_string());
+    e.team_id = Some(team);
+    e.target = Some(format!("token_family:{family}"));
+    audit::record(state.store.as_ref(), e).await;
+    issue_tokens(&state, &meta, user.id, team, family).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: Secret,
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Json(body): Json<RefreshBody>,
+) -> AppResult<Response> {
+    let hash = keys::hash_token(body.refresh_token.expose());
+    match state.store.use_refresh_token(&hash).await? {
+        RefreshUse::Fresh(s) => {
+            let team = s.team_id.unwrap_or(DEFAULT_TEAM);
+            // The account must still be enabled and in the team.
+            user_caller(&state, s.user_id, team, Via::Jwt, s.id).await?;
+            let family = s.family_id.unwrap_or_else(Uuid::now_v7);
+            issue_tokens(&state, &meta, s.user_id, team, family).await
+        }
+        // Revoked (by logout, a password change or an earlier reuse) but never spent.
+        RefreshUse::Spent(s) if s.used_at.is_none() => Err(AppError::Unauthorized),
+        RefreshUse::Spent(s) => {
+            if let Some(family) = s.family_id {
+                state.store.revoke_family(family).await?;
+            }
+            let mut e = audit::event(audit::TOKEN_REUSE, &meta);
+            e.actor_type = "user".into();
+            e.actor_id = Some(s.user_id.to_string());
+            e.team_id = s.team_id;
+            e.outcome = "failure".into();
+            e.target = s.family_id.map(|f| format!("token_family:{f}"));
+            e.reason = Some("a spent refresh token was presented; its family is revoked".into());
+            audit::record(state.store.as_ref(), e).await;
+            Err(AppError::Unauthorized)
+        }
+        RefreshUse::Unknown => Err(AppError::Unauthorized),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    current_password: Secret,
+    new_password: Secret,
+}
+
+/// Changes the caller's password and ends every session and refresh token they have.
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<PasswordBody>,
+) -> AppResult<Response> {
+    let user_id = caller.require_user()?;
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let verified = password::verify(
+        body.current_password.expose().to_string(),
+        Some(user.password_hash),
+    )
+    .await?;
+    if !verified.ok {
+        return Err(AppError::invalid("current_password", "is wrong"));
+    }
+    password::check_new(body.new_password.expose())
+        .map_err(|r| AppError::invalid("new_password", r))?;
+    let hash = password::hash(body.new_password.expose().to_string()).await?;
+    state.store.set_password_hash(user_id, &hash, true).await?;
+    let mut e = audit::by(audit::event(audit::PASSWORD_CHANGED, &caller.meta), &caller);
+    e.target = Some(format!("user:{user_id}"));
+    audit::record(state.store.as_ref(), e).await;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, "", 0));
+    Ok(r)
+}
+
+async fn me(caller: Caller) -> Json<Value> {
+    let (kind, id) = match caller.principal {
+        auth::Principal::User { id } => ("user", id),
+        auth::Principal::ApiKey { id, .. } => ("api_key", id),
+    };
+    Json(json!({
+        "kind": kind,
+        "id": id,
+        "team_id": caller.team_id,
+        "role": caller.role,
+        "scopes": caller.scopes,
+        "is_instance_admin": caller.is_instance_admin,
+    }))
+}
