@@ -25,6 +25,9 @@
 //! }
 //! ```
 //! `Option<Caller>` never rejects (anonymous is `None`; a bad credential is still 401).
+//! A surface with its own error shape (Firecrawl's `/v2`) extracts
+//! `Result<Caller, AppError>` and renders the refusal itself: `AppError::status()` and
+//! `code()` say 401 `unauthorized` or 403 `forbidden`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
