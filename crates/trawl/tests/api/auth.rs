@@ -579,7 +579,9 @@ both_backends! {
         }
         assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
         let (a, b) = (times[0].as_secs_f64(), times[1].as_secs_f64());
-        assert!(a / b < 2.0 && b / a < 2.0, "wrong password {a:.3}s vs unknown user {b:.3}s");
+        // Without the dummy hash an unknown email answers ~50x faster; 3x leaves room for
+        // a loaded CI machine without letting that through.
+        assert!(a / b < 3.0 && b / a < 3.0, "wrong password {a:.3}s vs unknown user {b:.3}s");
     }
 
     async fn common_and_short_passwords_are_refused(backend: Backend) {
