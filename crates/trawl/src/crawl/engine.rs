@@ -46,6 +46,8 @@ pub enum CrawlEvent {
         document: Box<PageDocument>,
         content_hash: Option<String>,
         discovered: Vec<(String, u32)>,
+        /// Links robots.txt disallows, found on this page; never fetched.
+        blocked: Vec<String>,
     },
     /// A page could not be fetched or answered an HTTP error.
     Failed {
@@ -100,6 +102,14 @@ pub struct CrawlSummary {
     pub failed: u64,
     pub robots_blocked: u64,
     pub cancelled: bool,
+}
+
+/// What [`Crawler::admit`] did with a URL.
+enum Admission {
+    Admitted(String),
+    /// robots.txt (already known for its host) disallows it: recorded, not fetched.
+    Blocked(String),
+    Rejected,
 }
 
 enum Outcome {
@@ -255,28 +265,35 @@ impl Crawler {
         p.robots_blocked.store(r.robots_blocked, Ordering::Relaxed);
     }
 
-    /// Admits `url` to the frontier if it is new, in scope, shallow enough and within
-    /// the limit; returns its normalised form when it was admitted.
-    fn admit(&mut self, url: &Url, depth: u32, force: bool) -> Option<String> {
+    /// Admits `url` to the frontier if it is new, in scope, shallow enough, within the
+    /// limit and not disallowed by robots.txt rules already known for its host.
+    fn admit(&mut self, url: &Url, depth: u32, force: bool) -> Admission {
         if self.admitted >= self.plan.limit {
-            return None;
+            return Admission::Rejected;
         }
         let url = normalize(url, &self.norm);
         let out_of_bounds = self.plan.max_depth.is_some_and(|max| depth > max)
             || !self.scope.follows(&self.plan, &url);
         if !force && out_of_bounds {
-            return None;
+            return Admission::Rejected;
         }
         let key = url.to_string();
         if self.seen.contains(&key) {
-            return None;
+            return Admission::Rejected;
         }
         self.seen.insert(key.clone());
+        if let Some(robots) = self.hosts.cached_robots(&url) {
+            if !robots.allowed(&url) {
+                self.summary.robots_blocked += 1;
+                self.progress.robots_blocked.fetch_add(1, Ordering::Relaxed);
+                return Admission::Blocked(key);
+            }
+        }
         self.admitted += 1;
         self.summary.discovered += 1;
         self.progress.discovered.fetch_add(1, Ordering::Relaxed);
         self.frontier.push_back((url, depth));
-        Some(key)
+        Admission::Admitted(key)
     }
 
     /// The start URL, then the sitemap's URLs (unless `sitemap: skip`).
@@ -286,11 +303,20 @@ impl Crawler {
         cancel: &CancellationToken,
     ) -> anyhow::Result<()> {
         let start = self.plan.start.clone();
+        // Knowing the start host's rules first lets every link be checked when found.
+        tokio::select! {
+            _ = self.hosts.robots(&start) => {}
+            () = cancel.cancelled() => return Ok(()),
+        }
         let mut events = Vec::new();
+        let mut admit =
+            |this: &mut Self, u: &Url, depth: u32, force: bool| match this.admit(u, depth, force) {
+                Admission::Admitted(url) => events.push(CrawlEvent::Discovered { url, depth }),
+                Admission::Blocked(url) => events.push(CrawlEvent::RobotsBlocked { url, depth }),
+                Admission::Rejected => {}
+            };
         for seed in std::iter::once(start.clone()).chain(self.plan.seeds.clone()) {
-            if let Some(url) = self.admit(&seed, 0, true) {
-                events.push(CrawlEvent::Discovered { url, depth: 0 });
-            }
+            admit(self, &seed, 0, true);
         }
         if self.plan.sitemap != SitemapMode::Skip {
             let urls = tokio::select! {
@@ -298,9 +324,7 @@ impl Crawler {
                 () = cancel.cancelled() => Vec::new(),
             };
             for u in urls {
-                if let Some(url) = self.admit(&u, 1, false) {
-                    events.push(CrawlEvent::Discovered { url, depth: 1 });
-                }
+                admit(self, &u, 1, false);
             }
         }
         for e in events {
@@ -317,14 +341,17 @@ impl Crawler {
         match outcome {
             Outcome::Page(scraped) => {
                 let mut discovered = Vec::new();
+                let mut blocked = Vec::new();
                 // A redirect's target is the same page under another name.
                 let final_key = normalize(&scraped.final_url, &self.norm).to_string();
                 self.seen.insert(final_key);
                 if self.plan.follow_links && self.plan.sitemap != SitemapMode::Only {
                     for link in &scraped.links {
                         if let Ok(u) = Url::parse(link) {
-                            if let Some(k) = self.admit(&u, depth + 1, false) {
-                                discovered.push((k, depth + 1));
+                            match self.admit(&u, depth + 1, false) {
+                                Admission::Admitted(k) => discovered.push((k, depth + 1)),
+                                Admission::Blocked(k) => blocked.push(k),
+                                Admission::Rejected => {}
                             }
                         }
                     }
@@ -338,6 +365,7 @@ impl Crawler {
                     document: Box::new(scraped.document),
                     content_hash: scraped.content_hash,
                     discovered,
+                    blocked,
                 }
             }
             Outcome::Failed(code, error) => {

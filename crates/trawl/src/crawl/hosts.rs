@@ -103,6 +103,16 @@ impl Hosts {
             .clone()
     }
 
+    /// The robots.txt rules for `url`'s origin if they were fetched already, so links can
+    /// be checked when they are found instead of taking a place in the frontier.
+    pub fn cached_robots(&self, url: &Url) -> Option<Arc<Robots>> {
+        if !self.obey_robots {
+            return None;
+        }
+        let map = self.hosts.lock().expect("hosts lock");
+        map.get(&origin_key(url))?.robots.get().cloned()
+    }
+
     /// Waits for a free request slot on `url`'s host, and for the host's delay (the
     /// larger of the crawl's delay and robots.txt's `Crawl-delay`) since the last one.
     pub async fn acquire(&self, url: &Url, robots: &Robots) -> Slot {

@@ -91,8 +91,18 @@ impl CrawlSink for StoreSink {
                     document,
                     content_hash,
                     discovered,
+                    blocked,
                 } => {
                     batch.discovered.extend(discovered);
+                    batch
+                        .finished
+                        .extend(blocked.into_iter().map(|url| FinishedUrl {
+                            url,
+                            depth: depth + 1,
+                            state: UrlState::Blocked,
+                            error_code: Some("SCRAPE_ROBOTS_BLOCKED".into()),
+                            error: Some("disallowed by robots.txt".into()),
+                        }));
                     batch
                         .documents
                         .push(new_document(&url, *document, content_hash));

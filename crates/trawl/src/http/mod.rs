@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod teams;
 pub mod users;
+pub mod v2;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,7 +106,8 @@ pub fn router(state: AppState) -> Router {
         .merge(teams::router())
         .merge(keys::router())
         .merge(audit::router())
-        .merge(jobs::router());
+        .merge(jobs::router())
+        .merge(v2::router());
     if state.config.server.metrics_on_main {
         routes = routes.merge(metrics::router());
     }

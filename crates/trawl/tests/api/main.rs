@@ -13,3 +13,5 @@ mod foundation;
 mod jobs;
 mod jobs_process;
 mod process;
+mod sdk;
+mod v2;

@@ -1,0 +1,303 @@
+//! Crawls and batch scrapes: start, status with paginated results, cancel, errors, and
+//! the active list. Both are jobs; their pages are the job's stored documents.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::{Duration as ChronoDuration, SecondsFormat};
+use serde_json::{json, Value};
+
+use super::{team_job, V2Json};
+use crate::auth::{Caller, Scope};
+use crate::crawl::options::BatchRequest;
+use crate::crawl::{CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+use crate::scrape::PageDocument;
+use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
+
+/// Documents per status page at most, and the byte budget of one page (at least one
+/// document is always returned).
+const PAGE_DOCS: u32 = 100;
+const PAGE_BYTES: usize = 10 * 1024 * 1024;
+
+pub async fn start_crawl(
+    State(state): State<AppState>,
+    caller: Caller,
+    V2Json(req): V2Json<CrawlRequest>,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::Crawl)?;
+    req.validate(&state.config.crawl)
+        .map_err(AppError::Validation)?;
+    let payload = serde_json::to_value(&req).map_err(anyhow::Error::new)?;
+    let job = NewJob::new(caller.team_id, CRAWL_KIND, payload);
+    let id = state.jobs.enqueue(vec![job]).await?[0].id;
+    Ok(Json(json!({
+        "success": true,
+        "id": id,
+        "url": format!("{}/v2/crawl/{id}", state.public_base),
+    })))
+}
+
+pub async fn start_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    V2Json(payload): V2Json<Value>,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::Scrape)?;
+    let req = BatchRequest::from_json(&payload).map_err(|e| AppError::Validation(vec![e]))?;
+    let (_, invalid) = req
+        .validate(&state.config.crawl)
+        .map_err(AppError::Validation)?;
+    let mut job = NewJob::new(caller.team_id, BATCH_KIND, payload);
+    if let Some(key) = headers.get("x-idempotency-key") {
+        let key = key
+            .to_str()
+            .ok()
+            .and_then(|k| uuid::Uuid::parse_str(k.trim()).ok())
+            .ok_or_else(|| AppError::invalid("x-idempotency-key", "must be a UUID"))?;
+        job = job.unique_key(format!("batch:{}:{key}", caller.team_id));
+    }
+    let enqueued = state.jobs.enqueue(vec![job]).await?;
+    let first = &enqueued[0];
+    if !first.created {
+        return Err(AppError::Conflict {
+            code: "idempotency_key_reused",
+            message: "a batch with this x-idempotency-key is already running".into(),
+        });
+    }
+    Ok(Json(json!({
+        "success": true,
+        "id": first.id,
+        "url": format!("{}/v2/batch/scrape/{}", state.public_base, first.id),
+        "invalidURLs": invalid,
+    })))
+}
+
+/// Firecrawl's status word: queued work reports "scraping", which the SDKs expect.
+fn status_word(state: JobState) -> &'static str {
+    match state {
+        JobState::Queued | JobState::Running | JobState::Failed => "scraping",
+        JobState::Succeeded => "completed",
+        JobState::Discarded => "failed",
+        JobState::Cancelled => "cancelled",
+    }
+}
+
+fn parse_page(q: &HashMap<String, String>) -> AppResult<(u64, u32)> {
+    let skip = match q.get("skip") {
+        None => 0,
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| AppError::invalid("skip", "must be a non-negative integer"))?,
+    };
+    let limit = match q.get("limit") {
+        None => PAGE_DOCS,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=PAGE_DOCS).contains(&n) => n,
+            _ => {
+                return Err(AppError::invalid(
+                    "limit",
+                    format!("must be between 1 and {PAGE_DOCS}"),
+                ))
+            }
+        },
+    };
+    Ok((skip, limit))
+}
+
+/// The formats the job asked for, to trim stored documents to them.
+fn job_plan(state: &AppState, job: &Job) -> crate::scrape::ScrapePlan {
+    let plan = if job.kind == BATCH_KIND {
+        BatchRequest::from_json(&job.payload)
+            .ok()
+            .and_then(|r| r.validate(&state.config.crawl).ok())
+            .map(|(p, _)| p.scrape)
+    } else {
+        serde_json::from_value::<CrawlRequest>(job.payload.clone())
+            .ok()
+            .and_then(|r| r.validate(&state.config.crawl).ok())
+            .map(|p| p.scrape)
+    };
+    plan.unwrap_or_default()
+}
+
+async fn status(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    kind: &str,
+    q: &HashMap<String, String>,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::JobsRead)?;
+    let (skip, limit) = parse_page(q)?;
+    let job = team_job(state, caller, id, kind).await?;
+    let counts = state.store.crawl_counts(job.id).await?;
+    let stored = state.store.job_document_count(job.id).await?;
+    let plan = job_plan(state, &job);
+    let docs = state.store.job_documents(job.id, skip, limit).await?;
+    let mut data = Vec::with_capacity(docs.len());
+    let mut bytes = 0;
+    for d in docs {
+        let doc = PageDocument::from_stored(d).for_formats(&plan);
+        let value = serde_json::to_value(doc).map_err(anyhow::Error::new)?;
+        bytes += value.to_string().len();
+        if bytes > PAGE_BYTES && !data.is_empty() {
+            break;
+        }
+        data.push(value);
+    }
+    let returned = data.len() as u64;
+    // Only documents that already exist are promised: a client paging a live crawl
+    // stops at the end of what is finished and polls again.
+    let next = (skip + returned < stored).then(|| {
+        let path = if kind == BATCH_KIND {
+            "batch/scrape"
+        } else {
+            "crawl"
+        };
+        format!(
+            "{}/v2/{path}/{}?skip={}&limit={limit}",
+            state.public_base,
+            job.id,
+            skip + returned
+        )
+    });
+    let expires = job
+        .expires_at
+        .unwrap_or_else(|| job.created_at + ChronoDuration::hours(24));
+    let total = counts.total().max(counts.done);
+    Ok(Json(json!({
+        "success": true,
+        "status": status_word(job.state),
+        "completed": counts.done,
+        "total": total,
+        "creditsUsed": counts.done,
+        "expiresAt": expires.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "next": next,
+        "data": data,
+    })))
+}
+
+async fn cancel(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::JobsWrite)?;
+    let job = team_job(state, caller, id, kind).await?;
+    if job.state == JobState::Cancelled {
+        return Ok(Json(json!({"success": true, "status": "cancelled"})));
+    }
+    state.jobs.cancel(job.id).await?;
+    Ok(Json(json!({"success": true, "status": "cancelled"})))
+}
+
+async fn errors(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::JobsRead)?;
+    let job = team_job(state, caller, id, kind).await?;
+    let failures = state.store.crawl_failures(job.id, 10_000).await?;
+    let mut errors = Vec::new();
+    let mut blocked = Vec::new();
+    for f in failures {
+        match f.state {
+            crate::store::crawl::UrlState::Blocked => blocked.push(Value::from(f.url)),
+            _ => errors.push(json!({
+                "id": job.id,
+                "timestamp": f.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "url": f.url,
+                "code": f.error_code,
+                "error": f.error.unwrap_or_else(|| "failed".into()),
+            })),
+        }
+    }
+    if job.state == JobState::Discarded {
+        if let Some(e) = &job.last_error {
+            errors.push(json!({
+                "id": job.id,
+                "url": job.payload.get("url").and_then(Value::as_str).unwrap_or_default(),
+                "error": e,
+            }));
+        }
+    }
+    Ok(Json(json!({"errors": errors, "robotsBlocked": blocked})))
+}
+
+pub async fn crawl_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    status(&state, &caller, &id, CRAWL_KIND, &q).await
+}
+
+pub async fn batch_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> AppResult<Json<Value>> {
+    status(&state, &caller, &id, BATCH_KIND, &q).await
+}
+
+pub async fn cancel_crawl(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    cancel(&state, &caller, &id, CRAWL_KIND).await
+}
+
+pub async fn cancel_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    cancel(&state, &caller, &id, BATCH_KIND).await
+}
+
+pub async fn crawl_errors(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    errors(&state, &caller, &id, CRAWL_KIND).await
+}
+
+pub async fn batch_errors(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    errors(&state, &caller, &id, BATCH_KIND).await
+}
+
+/// The team's crawls that are queued or running.
+pub async fn active_crawls(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::JobsRead)?;
+    let mut crawls = Vec::new();
+    for s in [JobState::Running, JobState::Queued, JobState::Failed] {
+        let jobs = state
+            .store
+            .list_jobs(&JobFilter {
+                state: Some(s),
+                kind: Some(CRAWL_KIND.into()),
+                team_id: Some(caller.team_id),
+                cursor: None,
+                limit: 1000,
+            })
+            .await?;
+        crawls.extend(jobs.into_iter().map(|j| {
+            json!({
+                "id": j.id,
+                "teamId": caller.team_id,
+                "url": j.payload.get("url").and_then(Value::as_str).unwrap_or_default(),
+                "options": j.payload,
+            })
+        }));
+    }
+    Ok(Json(json!({"success": true, "crawls": crawls})))
+}

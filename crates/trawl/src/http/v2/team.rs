@@ -1,0 +1,71 @@
+//! The team endpoints the SDKs call for dashboards: concurrency, queue, credits.
+//! A self-hosted instance has no credit system, so credits are reported as unlimited.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::auth::Caller;
+use crate::error::AppResult;
+use crate::http::AppState;
+use crate::store::jobs::{JobFilter, JobState};
+
+/// What "unlimited" credits are reported as (the SDKs need an integer).
+const UNLIMITED_CREDITS: i64 = 1_000_000_000;
+
+async fn count(state: &AppState, caller: &Caller, s: JobState) -> AppResult<usize> {
+    Ok(state
+        .store
+        .list_jobs(&JobFilter {
+            state: Some(s),
+            kind: None,
+            team_id: Some(caller.team_id),
+            cursor: None,
+            limit: 10_000,
+        })
+        .await?
+        .len())
+}
+
+fn max_concurrency(state: &AppState) -> u32 {
+    match state.config.jobs.team_concurrency {
+        0 => state.config.jobs.concurrency,
+        n => n,
+    }
+}
+
+pub async fn concurrency(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let running = count(&state, &caller, JobState::Running).await?;
+    Ok(Json(json!({
+        "success": true,
+        "data": {"concurrency": running, "maxConcurrency": max_concurrency(&state)},
+    })))
+}
+
+pub async fn queue_status(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let running = count(&state, &caller, JobState::Running).await?;
+    let waiting = count(&state, &caller, JobState::Queued).await?
+        + count(&state, &caller, JobState::Failed).await?;
+    Ok(Json(json!({
+        "success": true,
+        "jobsInQueue": running + waiting,
+        "activeJobsInQueue": running,
+        "waitingJobsInQueue": waiting,
+        "maxConcurrency": max_concurrency(&state),
+        "mostRecentSuccess": null,
+    })))
+}
+
+pub async fn credit_usage(State(_): State<AppState>, _caller: Caller) -> AppResult<Json<Value>> {
+    Ok(Json(json!({
+        "success": true,
+        "data": {"remainingCredits": UNLIMITED_CREDITS, "planCredits": UNLIMITED_CREDITS},
+    })))
+}
+
+pub async fn token_usage(State(_): State<AppState>, _caller: Caller) -> AppResult<Json<Value>> {
+    Ok(Json(json!({
+        "success": true,
+        "data": {"remainingTokens": UNLIMITED_CREDITS},
+    })))
+}
