@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;
+pub mod tasks;
 pub mod teams;
 pub mod users;
 pub mod v2;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keys::router())
         .merge(audit::router())
         .merge(jobs::router())
+        .merge(tasks::router())
         .merge(v2::router());
     if state.config.server.metrics_on_main {
         routes = routes.merge(metrics::router());

@@ -427,3 +427,32 @@ async fn a_viewer_key_cannot_start_work() {
         assert_eq!(resp.status(), 403, "{path}");
     }
 }
+
+both_backends! {
+    async fn a_scrape_task_is_queued_then_reports_its_page(backend: Backend) {
+        let site = TestSite::start(3).await;
+        let app = app_for_site(backend).await;
+        let url = site.url("/p/1.html");
+        let (status, created) = call(&app, "POST", "/api/tasks/scrape", Some(json!({"url": url}))).await;
+        assert_eq!(status, 202, "{created}");
+        let status_url = created["status_url"].as_str().unwrap().to_string();
+        assert!(status_url.ends_with(&format!("/api/tasks/{}/status", created["task_id"].as_str().unwrap())));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let done = loop {
+            let (code, body) = call(&app, "GET", &status_url, None).await;
+            assert_eq!(code, 200, "{body}");
+            if body["state"] == "succeeded" {
+                break body;
+            }
+            assert!(Instant::now() < deadline, "{body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(done["result"]["metadata"]["title"], site.manifest["public_pages"][1]["title"]);
+        assert!(done["result"]["markdown"].as_str().unwrap().starts_with("# Page 1"));
+
+        let (code, body) = call(&app, "POST", "/api/tasks/scrape", Some(json!({"url": "nope"}))).await;
+        assert_eq!(code, 422, "{body}");
+        assert_eq!(body["error"]["details"]["fields"][0]["field"], "url");
+        app.stop().await;
+    }
+}
