@@ -74,4 +74,4 @@ echo "== peer: Scrapy, 32 concurrent"
 if [ ! -x "$out/venv/bin/scrapy" ]; then
   python3 -m venv "$out/venv" && "$out/venv/bin/pip" install -q scrapy
 fi
-"$out/venv/bin/python" "$peer_dir/scrapy_crawl.py" "http://127.0.0.1:$site_port/p/0.html" "$out/scrapy.jsonl" 32
+"$out/venv/bin/python" "$peer_dir/scrapy_crawl.py" "http://127.0.0.1:$site_port" "$out/scrapy.jsonl" 32
