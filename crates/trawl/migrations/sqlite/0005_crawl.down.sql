@@ -1,2 +1,3 @@
+DROP INDEX documents_job_order_idx;
 ALTER TABLE documents DROP COLUMN formats;
 DROP TABLE crawl_urls;

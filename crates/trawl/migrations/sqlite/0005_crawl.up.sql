@@ -17,3 +17,7 @@ CREATE INDEX crawl_urls_job_state_idx ON crawl_urls (job_id, state);
 
 -- html, rawHtml, links, images as asked for: JSON object, absent keys not asked for.
 ALTER TABLE documents ADD COLUMN formats TEXT;
+
+-- A job's documents page by `skip`/`limit` in id order; without this index every status
+-- page sorted all of the job's rows, Markdown and all.
+CREATE INDEX documents_job_order_idx ON documents (job_id, id);
