@@ -99,6 +99,44 @@ pub struct StoredFrontier {
     pub counts: CrawlCounts,
 }
 
+impl StoredFrontier {
+    /// Builds the frontier from `(url, depth, state)` rows in admission order.
+    pub(crate) fn from_rows(rows: impl IntoIterator<Item = (String, u32, String)>) -> Self {
+        let mut f = StoredFrontier::default();
+        for (url, depth, state) in rows {
+            match state.as_str() {
+                "queued" => {
+                    f.counts.queued += 1;
+                    f.queued.push((url, depth));
+                    continue;
+                }
+                "done" => f.counts.done += 1,
+                "failed" => f.counts.failed += 1,
+                _ => f.counts.blocked += 1,
+            }
+            f.finished.push(url);
+        }
+        f
+    }
+}
+
+impl CrawlCounts {
+    /// Builds the counts from `(state, count)` rows.
+    pub(crate) fn from_rows(rows: impl IntoIterator<Item = (String, i64)>) -> Self {
+        let mut c = CrawlCounts::default();
+        for (state, n) in rows {
+            let n = n as u64;
+            match state.as_str() {
+                "queued" => c.queued = n,
+                "done" => c.done = n,
+                "failed" => c.failed = n,
+                _ => c.blocked = n,
+            }
+        }
+        c
+    }
+}
+
 /// A stored document as the API returns it.
 #[derive(Debug, Clone)]
 pub struct StoredDocument {

@@ -89,24 +89,14 @@ impl CrawlStore for PgStore {
                 .bind(job_id)
                 .fetch_all(&self.pool)
                 .await?;
-        let mut f = StoredFrontier::default();
-        for row in rows {
-            let url: String = row.try_get("url")?;
-            let state: String = row.try_get("state")?;
-            match state.as_str() {
-                "queued" => {
-                    let depth: i32 = row.try_get("depth")?;
-                    f.counts.queued += 1;
-                    f.queued.push((url, depth as u32));
-                    continue;
-                }
-                "done" => f.counts.done += 1,
-                "failed" => f.counts.failed += 1,
-                _ => f.counts.blocked += 1,
-            }
-            f.finished.push(url);
-        }
-        Ok(f)
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let depth: i32 = row.try_get("depth")?;
+                Ok((row.try_get("url")?, depth as u32, row.try_get("state")?))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(StoredFrontier::from_rows(rows))
     }
 
     async fn crawl_counts(&self, job_id: Uuid) -> StoreResult<CrawlCounts> {
@@ -116,17 +106,11 @@ impl CrawlStore for PgStore {
         .bind(job_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut c = CrawlCounts::default();
-        for row in rows {
-            let n = row.try_get::<i64, _>("n")? as u64;
-            match row.try_get::<String, _>("state")?.as_str() {
-                "queued" => c.queued = n,
-                "done" => c.done = n,
-                "failed" => c.failed = n,
-                _ => c.blocked = n,
-            }
-        }
-        Ok(c)
+        let rows = rows
+            .iter()
+            .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(CrawlCounts::from_rows(rows))
     }
 
     async fn crawl_failures(&self, job_id: Uuid, limit: u32) -> StoreResult<Vec<CrawlFailure>> {
