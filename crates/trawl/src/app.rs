@@ -14,14 +14,18 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::jobs::{self, JobRuntime, Registry, RuntimeOptions};
+use crate::scrape::Scraper;
 use crate::store::Store;
 
-/// Every job kind this binary runs. `trawl serve` and `trawl worker` both use it: register
-/// new kinds here.
-/// Every job kind this binary runs: the built-ins and the scraping kinds.
+/// Every job kind this binary runs: the built-ins and the scraping kinds. `trawl serve`
+/// and `trawl worker` both use it: register new kinds here.
 pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
+    Ok(job_registry_with(config, new_scraper(config)?))
+}
+
+/// [`job_registry`] around a given scraper.
+pub fn job_registry_with(config: &Config, scraper: Scraper) -> Registry {
     let mut registry = Registry::builtin(&config.jobs);
-    let scraper = crate::scrape::Scraper::new(crate::fetch::Fetcher::new(&config.fetch)?);
     registry.register(
         crate::scrape::job::KIND,
         Arc::new(crate::scrape::job::ScrapeHandler::new(scraper.clone())),
@@ -32,7 +36,11 @@ pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
     ));
     registry.register(crate::crawl::KIND, crawler.clone());
     registry.register(crate::crawl::BATCH_KIND, crawler);
-    Ok(registry)
+    registry
+}
+
+fn new_scraper(config: &Config) -> anyhow::Result<Scraper> {
+    Ok(Scraper::new(crate::fetch::Fetcher::new(&config.fetch)?))
 }
 
 pub struct Application {
@@ -44,8 +52,10 @@ pub struct Application {
 impl Application {
     /// Binds the listeners and assembles the state. Nothing is served until `run`.
     pub async fn build(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Application> {
-        let registry = job_registry(&config)?;
-        Self::build_with(config, store, registry).await
+        crate::init_crypto();
+        let scraper = new_scraper(&config)?;
+        let registry = job_registry_with(&config, scraper.clone());
+        Self::assemble(config, store, registry, scraper).await
     }
 
     /// `build` with a given set of job kinds (tests add their own handlers this way).
@@ -55,6 +65,16 @@ impl Application {
         registry: Registry,
     ) -> anyhow::Result<Application> {
         crate::init_crypto();
+        let scraper = new_scraper(&config)?;
+        Self::assemble(config, store, registry, scraper).await
+    }
+
+    async fn assemble(
+        config: Config,
+        store: Arc<dyn Store>,
+        registry: Registry,
+        scraper: Scraper,
+    ) -> anyhow::Result<Application> {
         crate::telemetry::metrics();
         let listener = TcpListener::bind(config.server.bind)
             .await
@@ -79,8 +99,8 @@ impl Application {
             tracing::warn!(error = %e, "cannot set up the built-in schedule");
         }
         let jobs = jobs::Jobs::new(store.clone(), registry, &config);
-        let mut state = AppState::new(Arc::new(config), store, redis, public_base);
-        state.jobs = jobs;
+        let state =
+            AppState::with_parts(Arc::new(config), store, redis, public_base, jobs, scraper);
         Ok(Application {
             listener,
             metrics_listener,

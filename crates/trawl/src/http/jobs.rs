@@ -1,7 +1,7 @@
-//! `/api/v1/jobs`: a team's own jobs. Operators enqueue and cancel; viewers read.
-//! Another team's job answers 404.
+//! `/api/v1/jobs`: a team's own jobs. Operators enqueue, cancel and retry; viewers list and
+//! read them and their pages. Another team's job answers 404.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -11,14 +11,19 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
-use crate::error::{AppError, AppResult};
-use crate::store::jobs::{Job, JobLookup, NewJob};
+use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::scrape::options::ScrapeOptions;
+use crate::store::documents::{DocumentQuery, Page};
+use crate::store::jobs::{Job, JobFilter, JobLookup, JobState, NewJob};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/jobs", post(create))
+        .route("/api/v1/jobs", post(create).get(list))
         .route("/api/v1/jobs/{id}", get(show))
         .route("/api/v1/jobs/{id}/cancel", post(cancel))
+        .route("/api/v1/jobs/{id}/retry", post(retry))
+        .route("/api/v1/jobs/{id}/pages", get(pages))
 }
 
 /// The job if it belongs to the caller's team.
@@ -49,6 +54,7 @@ async fn create(
     if state.jobs.registry.handler(&body.kind).is_none() {
         return Err(AppError::invalid("kind", "no such job kind"));
     }
+    validate_payload(&state, &body.kind, &body.payload)?;
     let job = NewJob::new(caller.team_id, body.kind, body.payload);
     let done = state.jobs.enqueue(vec![job]).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!(done[0]))))
@@ -76,4 +82,153 @@ async fn cancel(
     e.target = Some(format!("job:{}", job.id));
     audit::record(state.store.as_ref(), e).await;
     Ok(Json(job))
+}
+
+/// Checks a scraping job's payload with the same rules as the endpoints that take the
+/// same options, so a bad request fails now rather than when a worker runs it. Field
+/// names are prefixed with `payload.`.
+fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<()> {
+    let errors: Vec<FieldError> = match kind {
+        crate::scrape::job::KIND => {
+            let url = payload.get("url").and_then(Value::as_str).unwrap_or("");
+            let mut errors = parse_http_url("url", url)
+                .err()
+                .into_iter()
+                .collect::<Vec<_>>();
+            match from_json::<ScrapeOptions>(payload) {
+                Ok(options) => errors.extend(options.validate("").err().unwrap_or_default()),
+                Err(e) => errors.push(e),
+            }
+            errors
+        }
+        crate::crawl::KIND => match from_json::<CrawlRequest>(payload) {
+            Ok(req) => req.validate(&state.config.crawl).err().unwrap_or_default(),
+            Err(e) => vec![e],
+        },
+        crate::crawl::BATCH_KIND => match BatchRequest::from_json(payload) {
+            Ok(req) => req.validate(&state.config.crawl).err().unwrap_or_default(),
+            Err(e) => vec![e],
+        },
+        _ => Vec::new(),
+    };
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Validation(
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(format!("payload.{}", e.field), e.rule))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    kind: Option<String>,
+    state: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The team's jobs, newest first, a page at a time (`next_cursor` while more remain).
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::JobsRead)?;
+    let mut errors = Vec::new();
+    let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => s
+            .parse::<JobState>()
+            .map_err(|rule| errors.push(FieldError::new("state", rule)))
+            .ok(),
+        None => None,
+    };
+    let cursor = match q.cursor.as_deref().filter(|s| !s.is_empty()) {
+        Some(c) => Uuid::parse_str(c)
+            .map_err(|_| errors.push(FieldError::new("cursor", "must be a `next_cursor` value")))
+            .ok(),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        errors.push(FieldError::new("limit", "must be between 1 and 200"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let jobs = state
+        .store
+        .list_jobs(&JobFilter {
+            state: job_state,
+            kind: q.kind.filter(|k| !k.is_empty()),
+            team_id: Some(caller.team_id),
+            cursor,
+            limit,
+        })
+        .await?;
+    let next = (jobs.len() == limit as usize)
+        .then(|| jobs.last().map(|j| j.id))
+        .flatten();
+    Ok(Json(
+        serde_json::json!({ "data": jobs, "next_cursor": next }),
+    ))
+}
+
+/// A discarded or cancelled job back to the queue with a fresh set of attempts.
+async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Job>> {
+    let job = team_job(&state, &caller, &id).await?;
+    caller.require_role(Role::Operator)?;
+    caller.require_scope(Scope::JobsWrite)?;
+    Ok(Json(state.store.retry_job(job.id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PagesQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The documents a job stored (a crawl's or batch's pages), oldest first.
+async fn pages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PagesQuery>,
+) -> AppResult<Json<Value>> {
+    let job = team_job(&state, &caller, &id).await?;
+    caller.require_scope(Scope::DocumentsRead)?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 100"));
+    }
+    let after = match q.cursor.as_deref().filter(|s| !s.is_empty()) {
+        Some(c) => Uuid::parse_str(c)
+            .map_err(|_| AppError::invalid("cursor", "must be a `next_cursor` value"))?,
+        None => Uuid::nil(),
+    };
+    let docs = state
+        .store
+        .query_documents(&DocumentQuery {
+            team_id: caller.team_id,
+            job_id: Some(job.id),
+            page: Page::After(after),
+            limit,
+            full: true,
+            ..DocumentQuery::default()
+        })
+        .await?;
+    let next = (docs.len() == limit as usize)
+        .then(|| docs.last().map(|d| d.id))
+        .flatten();
+    Ok(Json(
+        serde_json::json!({ "data": docs, "next_cursor": next }),
+    ))
 }

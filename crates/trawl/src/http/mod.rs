@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod documents;
 pub mod health;
 pub mod jobs;
 pub mod keys;
@@ -27,9 +28,20 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach. One `Arc`, so the clone every request makes (axum hands
+/// each handler and middleware its own copy) is a single reference-count bump.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub redis: Option<redis::Client>,
@@ -43,10 +55,11 @@ pub struct AppState {
     /// Base URL for links the API returns, without a trailing slash.
     pub public_base: Arc<str>,
     /// Set once migrations are seen to be current; they do not go back while we run.
-    migrations_current: Arc<AtomicBool>,
+    migrations_current: AtomicBool,
 }
 
 impl AppState {
+    /// A state with the built-in job kinds and its own scraper (tests and tools).
     pub fn new(
         config: Arc<Config>,
         store: Arc<dyn Store>,
@@ -63,7 +76,20 @@ impl AppState {
         let scraper = crate::scrape::Scraper::new(
             crate::fetch::Fetcher::new(&config.fetch).expect("the HTTP client builds"),
         );
-        AppState {
+        Self::with_parts(config, store, redis, public_base, jobs, scraper)
+    }
+
+    /// A state around a given queue and scraper, so that the server's handlers and its
+    /// job kinds share one HTTP client and its connection pools.
+    pub fn with_parts(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        redis: Option<redis::Client>,
+        public_base: String,
+        jobs: crate::jobs::Jobs,
+        scraper: crate::scrape::Scraper,
+    ) -> Self {
+        AppState(Arc::new(Shared {
             auth: crate::auth::Auth::new(&config),
             config,
             store,
@@ -72,8 +98,8 @@ impl AppState {
             scraper,
             started: Instant::now(),
             public_base: public_base.into(),
-            migrations_current: Arc::new(AtomicBool::new(false)),
-        }
+            migrations_current: AtomicBool::new(false),
+        }))
     }
 
     pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
@@ -108,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keys::router())
         .merge(audit::router())
         .merge(jobs::router())
+        .merge(documents::router())
         .merge(tasks::router())
         .merge(v2::router());
     if state.config.server.metrics_on_main {

@@ -2,6 +2,7 @@
 //! this module knows which backend is in use, and all SQL lives here, parameterised.
 
 pub mod crawl;
+pub mod documents;
 pub mod identity;
 pub mod jobs;
 mod migrate;
@@ -51,7 +52,13 @@ pub struct PoolStats {
 /// The whole store; the job queue's half is [`jobs::JobStore`].
 #[async_trait]
 pub trait Store:
-    jobs::JobStore + crawl::CrawlStore + identity::IdentityStore + Send + Sync + 'static
+    jobs::JobStore
+    + crawl::CrawlStore
+    + documents::DocumentStore
+    + identity::IdentityStore
+    + Send
+    + Sync
+    + 'static
 {
     fn kind(&self) -> DatabaseKind;
 

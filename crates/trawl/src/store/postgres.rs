@@ -18,8 +18,13 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        // No ping before every checkout: it is a round trip on every query, and a dead
+        // connection shows up as that query's error anyway (sqlx then discards it), which
+        // callers already handle. Connections are recycled so none lives on indefinitely.
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
+            .test_before_acquire(false)
+            .max_lifetime(Duration::from_secs(30 * 60))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;

@@ -39,8 +39,10 @@ impl SqliteStore {
                 })?;
             }
         }
+        // An in-process file cannot drop the connection: no ping before every checkout.
         let pool = SqlitePoolOptions::new()
             .max_connections(pool_size)
+            .test_before_acquire(false)
             .min_connections(1)
             .connect_with(options)
             .await?;

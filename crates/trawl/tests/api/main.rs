@@ -8,6 +8,7 @@ mod site;
 mod auth;
 mod auth_process;
 mod crawl;
+mod documents;
 mod fetch;
 mod foundation;
 mod jobs;

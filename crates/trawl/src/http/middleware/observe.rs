@@ -1,7 +1,9 @@
 //! The outermost layer: gives each request its id, a tracing span, a time limit and
 //! its metrics, and turns bare error responses from inner layers into the JSON envelope.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::{LazyLock, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -28,11 +30,11 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let trusted = peer.is_some_and(|ip| state.is_trusted_proxy(ip));
     let id = request_id::choose(req.headers(), trusted);
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    let route = label(
+        req.extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str),
+    );
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
     let limit = Duration::from_secs(state.config.server.request_timeout_secs);
 
@@ -47,7 +49,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
             let status = response.status();
             let latency = start.elapsed();
             let latency_ms = latency.as_secs_f64() * 1000.0;
-            if is_quiet(&route) {
+            if is_quiet(route) {
                 tracing::debug!(status = status.as_u16(), latency_ms, "request completed");
             } else if status.is_server_error() {
                 tracing::warn!(status = status.as_u16(), latency_ms, "request completed");
@@ -56,9 +58,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
             }
             metrics::counter!(
                 "http_requests_total",
-                "method" => method.to_string(),
-                "route" => route.clone(),
-                "status" => status.as_str().to_owned()
+                "method" => method_label(method.as_str()),
+                "route" => route,
+                "status" => label(status.as_str())
             )
             .increment(1);
             metrics::histogram!("http_request_duration_seconds", "route" => route)
@@ -72,6 +74,36 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         response.headers_mut().insert(request_id::HEADER, v);
     }
     response
+}
+
+/// The standard methods by name; any other is `other`, so a client cannot grow the label set.
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Metric labels as `&'static str`, so recording a request allocates nothing. Only for
+/// bounded sets: route templates (never raw paths) and status codes.
+fn label(value: &str) -> &'static str {
+    static SEEN: LazyLock<RwLock<HashSet<&'static str>>> = LazyLock::new(Default::default);
+    if let Some(seen) = SEEN.read().expect("label lock").get(value) {
+        return seen;
+    }
+    let mut seen = SEEN.write().expect("label lock");
+    if let Some(existing) = seen.get(value) {
+        return existing;
+    }
+    let leaked: &'static str = Box::leak(value.to_owned().into_boxed_str());
+    seen.insert(leaked);
+    leaked
 }
 
 /// Inner layers (body limits, extract rejections) answer some errors with a plain body;

@@ -1,0 +1,503 @@
+//! `/api/v1/documents`: a team's scraped pages. Search and list, one document (with an
+//! ETag), delete, streamed export as JSON lines or CSV, and import of a URL list as a batch.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::stream::{self, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{Caller, Role, Scope};
+use crate::crawl::options::{BatchRequest, MAX_BATCH_URLS};
+use crate::crawl::BATCH_KIND;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::documents::{DocumentQuery, DocumentRow, Page};
+use crate::store::jobs::NewJob;
+
+/// Documents per listing page by default, and at most.
+const PAGE_DEFAULT: u32 = 20;
+const PAGE_MAX: u32 = 100;
+/// Rows fetched per round trip while exporting: bounds memory whatever the export's size.
+const EXPORT_BATCH: u32 = 500;
+/// Largest URL list an import accepts.
+const IMPORT_MAX_BYTES: usize = 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/documents", get(list))
+        .route("/api/v1/documents/export", get(export))
+        .route("/api/v1/documents/import", post(import))
+        .route("/api/v1/documents/{id}", get(show).delete(remove))
+}
+
+/// The filters every documents endpoint shares. Unknown parameters are refused so that a
+/// misspelt filter is not silently ignored.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Filters {
+    q: Option<String>,
+    domain: Option<String>,
+    job_id: Option<String>,
+    /// `YYYY-MM-DD` or RFC 3339; inclusive.
+    from: Option<String>,
+    /// `YYYY-MM-DD` (inclusive: the whole day) or RFC 3339 (exclusive).
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+    format: Option<String>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_time(field: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, FieldError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+}
+
+impl Filters {
+    /// The store query these filters describe, or every offending field at once.
+    fn query(&self, team_id: Uuid) -> AppResult<DocumentQuery> {
+        let mut errors = Vec::new();
+        let mut q = DocumentQuery {
+            team_id,
+            text: non_empty(&self.q).map(str::to_owned),
+            domain: non_empty(&self.domain).map(|d| d.to_ascii_lowercase()),
+            ..DocumentQuery::default()
+        };
+        if q.text.as_ref().is_some_and(|t| t.len() > 500) {
+            errors.push(FieldError::new("q", "must be at most 500 characters"));
+        }
+        if let Some(job) = non_empty(&self.job_id) {
+            match Uuid::parse_str(job) {
+                Ok(id) => q.job_id = Some(id),
+                Err(_) => errors.push(FieldError::new("job_id", "must be a job id (UUID)")),
+            }
+        }
+        if let Some(from) = non_empty(&self.from) {
+            match parse_time("from", from, false) {
+                Ok(t) if t > Utc::now() => {
+                    errors.push(FieldError::new("from", "must not be in the future"))
+                }
+                Ok(t) => q.fetched_from = Some(t),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(to) = non_empty(&self.to) {
+            match parse_time("to", to, to.len() == 10) {
+                Ok(t) => q.fetched_to = Some(t),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let (Some(from), Some(to)) = (q.fetched_from, q.fetched_to) {
+            if from >= to {
+                errors.push(FieldError::new("to", "must be after `from`"));
+            }
+        }
+        q.limit = self.limit.unwrap_or(PAGE_DEFAULT);
+        if !(1..=PAGE_MAX).contains(&q.limit) {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {PAGE_MAX}"),
+            ));
+        }
+        if let Some(cursor) = non_empty(&self.cursor) {
+            match parse_cursor(cursor, q.text.is_some()) {
+                Some(page) => q.page = page,
+                None => errors.push(FieldError::new(
+                    "cursor",
+                    "must be a `next_cursor` from a previous page of the same query",
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(q)
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
+/// Cursors are opaque to clients: a document id for listings, `o<offset>` for ranked
+/// search results.
+fn parse_cursor(cursor: &str, searching: bool) -> Option<Page> {
+    if searching {
+        cursor.strip_prefix('o')?.parse().ok().map(Page::Offset)
+    } else {
+        Uuid::parse_str(cursor).ok().map(Page::Before)
+    }
+}
+
+fn next_cursor(q: &DocumentQuery, page: &[DocumentRow]) -> Option<String> {
+    if page.len() < q.limit as usize {
+        return None;
+    }
+    if q.text.is_some() {
+        let skipped = match q.page {
+            Page::Offset(n) => n,
+            _ => 0,
+        };
+        Some(format!("o{}", skipped + q.limit))
+    } else {
+        page.last().map(|d| d.id.to_string())
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filters): Query<Filters>,
+) -> AppResult<Json<Value>> {
+    caller.require_scope(Scope::DocumentsRead)?;
+    if filters.format.is_some() {
+        return Err(AppError::invalid("format", "applies to /export only"));
+    }
+    let q = filters.query(caller.team_id)?;
+    let page = state.store.query_documents(&q).await?;
+    let next = next_cursor(&q, &page);
+    Ok(Json(json!({ "data": page, "next_cursor": next })))
+}
+
+fn parse_doc_id(id: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound("document"))
+}
+
+/// A strong validator: changes whenever the stored document does.
+fn etag(doc: &DocumentRow) -> String {
+    format!(
+        "\"{}-{}\"",
+        doc.content_hash.as_deref().unwrap_or("none"),
+        doc.updated_at.timestamp_micros()
+    )
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    caller.require_scope(Scope::DocumentsRead)?;
+    let doc = state
+        .store
+        .get_document(caller.team_id, parse_doc_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound("document"))?;
+    let tag = etag(&doc);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let tag = HeaderValue::from_str(&tag).map_err(anyhow::Error::new)?;
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
+    Ok(([(header::ETAG, tag)], Json(doc)).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    caller.require_scope(Scope::DocumentsRead)?;
+    let id = parse_doc_id(&id)?;
+    // Existence first, so a viewer learns nothing about another team's ids.
+    if state
+        .store
+        .get_document(caller.team_id, id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound("document"));
+    }
+    caller.require_role(Role::Operator)?;
+    caller.require_scope(Scope::JobsWrite)?;
+    state.store.delete_document(caller.team_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    JsonLines,
+    Csv,
+}
+
+const CSV_COLUMNS: [&str; 9] = [
+    "id",
+    "job_id",
+    "url",
+    "final_url",
+    "title",
+    "language",
+    "status_code",
+    "fetched_at",
+    "markdown",
+];
+
+fn csv_line(fields: &[&str]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    w.write_record(fields).expect("write to memory");
+    String::from_utf8(w.into_inner().expect("flush to memory")).expect("CSV of UTF-8 is UTF-8")
+}
+
+fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
+    match format {
+        ExportFormat::JsonLines => {
+            let mut line = serde_json::to_string(doc).expect("documents serialise");
+            line.push('\n');
+            line
+        }
+        ExportFormat::Csv => {
+            let status = doc.status_code.map(|s| s.to_string()).unwrap_or_default();
+            let job = doc.job_id.map(|j| j.to_string()).unwrap_or_default();
+            csv_line(&[
+                &doc.id.to_string(),
+                &job,
+                &doc.url,
+                doc.final_url.as_deref().unwrap_or(""),
+                doc.title.as_deref().unwrap_or(""),
+                doc.language.as_deref().unwrap_or(""),
+                &status,
+                &doc.fetched_at.to_rfc3339(),
+                doc.markdown.as_deref().unwrap_or(""),
+            ])
+        }
+    }
+}
+
+/// Streams every matching document, a batch per round trip, so memory stays flat however
+/// many there are. Listings go oldest first by id; searches in rank order.
+async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filters): Query<Filters>,
+) -> AppResult<Response> {
+    caller.require_scope(Scope::DocumentsRead)?;
+    let format = match non_empty(&filters.format).unwrap_or("jsonl") {
+        "jsonl" | "ndjson" => ExportFormat::JsonLines,
+        "csv" => ExportFormat::Csv,
+        _ => return Err(AppError::invalid("format", "must be `jsonl` or `csv`")),
+    };
+    if non_empty(&filters.cursor).is_some() || filters.limit.is_some() {
+        return Err(AppError::invalid(
+            "cursor",
+            "an export has no pages: drop `cursor` and `limit`",
+        ));
+    }
+    let mut q = filters.query(caller.team_id)?;
+    q.full = true;
+    q.limit = EXPORT_BATCH;
+    q.page = if q.text.is_some() {
+        Page::Offset(0)
+    } else {
+        Page::After(Uuid::nil())
+    };
+    // The first batch is read before answering, so a failing query is a proper error
+    // rather than a truncated 200.
+    let first = state.store.query_documents(&q).await?;
+    let header_line = (format == ExportFormat::Csv).then(|| csv_line(&CSV_COLUMNS));
+    let store = state.store.clone();
+    let batches = stream::unfold(
+        (Some(first), q, store),
+        move |(batch, mut q, store)| async move {
+            let batch = match batch {
+                Some(b) => b,
+                None => match store.query_documents(&q).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "document export stopped");
+                        let err: Box<dyn std::error::Error + Send + Sync> =
+                            "export interrupted".into();
+                        // Ends the body abruptly, so the client sees a failed transfer
+                        // rather than a short file that looks complete.
+                        return Some((Err(err), (Some(Vec::new()), q, store)));
+                    }
+                },
+            };
+            if batch.is_empty() {
+                return None;
+            }
+            let full = batch.len() == q.limit as usize;
+            q.page = match q.page {
+                Page::Offset(n) => Page::Offset(n + q.limit),
+                _ => Page::After(batch.last().expect("non-empty").id),
+            };
+            let mut chunk = String::new();
+            for doc in &batch {
+                chunk.push_str(&export_line(format, doc));
+            }
+            let next = if full { None } else { Some(Vec::new()) };
+            Some((Ok(Bytes::from(chunk)), (next, q, store)))
+        },
+    );
+    let body = stream::iter(header_line.map(|h| Ok(Bytes::from(h)))).chain(batches);
+    let (content_type, ext) = match format {
+        ExportFormat::JsonLines => ("application/x-ndjson", "jsonl"),
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"documents.{ext}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// URLs from a text list (one per line) or a CSV file (every cell that looks like an
+/// http(s) URL). Blank lines and `#` comments are skipped; duplicates dropped.
+fn urls_from_upload(body: &str, csv_like: bool) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut push = |cell: &str| {
+        let cell = cell.trim().trim_matches('"').trim();
+        let looks_like_url = cell.starts_with("http://") || cell.starts_with("https://");
+        if looks_like_url && seen.insert(cell.to_owned()) {
+            out.push(cell.to_owned());
+        }
+    };
+    if csv_like {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body.as_bytes());
+        for record in reader.records().flatten() {
+            record.iter().for_each(&mut push);
+        }
+    } else {
+        body.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .for_each(&mut push);
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportParams {
+    /// Comma-separated formats for every page (default `markdown`).
+    formats: Option<String>,
+}
+
+/// `POST /api/v1/documents/import`: a `text/plain` or `text/csv` list of URLs becomes one
+/// batch job; its pages arrive as documents of that job.
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    caller.require_role(Role::Operator)?;
+    caller.require_scope(Scope::Scrape)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let csv_like = if content_type.starts_with("text/csv") {
+        true
+    } else if content_type.starts_with("text/plain") {
+        false
+    } else {
+        return Err(AppError::UnsupportedMediaType(
+            "send the URL list as text/plain (one per line) or text/csv".into(),
+        ));
+    };
+    let bytes = axum::body::to_bytes(body, IMPORT_MAX_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| AppError::invalid("body", "must be UTF-8 text"))?;
+    let urls = urls_from_upload(text, csv_like);
+    if urls.is_empty() {
+        return Err(AppError::invalid("body", "holds no http(s) URL"));
+    }
+    if urls.len() > MAX_BATCH_URLS {
+        return Err(AppError::invalid(
+            "body",
+            format!("holds {} URLs; at most {MAX_BATCH_URLS}", urls.len()),
+        ));
+    }
+    let formats: Vec<&str> = non_empty(&params.formats)
+        .unwrap_or("markdown")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let payload = json!({ "urls": urls, "formats": formats, "ignoreInvalidURLs": true });
+    let req = BatchRequest::from_json(&payload).map_err(|e| AppError::Validation(vec![e]))?;
+    let (_, invalid) = req
+        .validate(&state.config.crawl)
+        .map_err(AppError::Validation)?;
+    let job = NewJob::new(caller.team_id, BATCH_KIND, payload);
+    let id = state.jobs.enqueue(vec![job]).await?[0].id;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "job_id": id,
+            "urls": urls.len() - invalid.len(),
+            "invalid_urls": invalid,
+            "status_url": format!("{}/api/v1/jobs/{id}", state.public_base),
+            "documents_url": format!("{}/api/v1/documents?job_id={id}", state.public_base),
+        })),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_yields_each_http_url_once_from_text_or_csv() {
+        let text =
+            "# seeds\nhttps://a.test/1\n\nftp://x.test/\nhttps://a.test/1\n http://b.test/ \n";
+        assert_eq!(
+            urls_from_upload(text, false),
+            vec!["https://a.test/1", "http://b.test/"]
+        );
+        let csv = "name,url\nA,https://a.test/1\n\"B, Inc\",\"https://b.test/x?a=1,2\"\n";
+        assert_eq!(
+            urls_from_upload(csv, true),
+            vec!["https://a.test/1", "https://b.test/x?a=1,2"]
+        );
+    }
+
+    #[test]
+    fn search_and_listing_cursors_do_not_mix() {
+        assert_eq!(parse_cursor("o40", true), Some(Page::Offset(40)));
+        assert_eq!(parse_cursor("o40", false), None);
+        let id = Uuid::now_v7();
+        assert_eq!(parse_cursor(&id.to_string(), false), Some(Page::Before(id)));
+        assert_eq!(parse_cursor(&id.to_string(), true), None);
+    }
+
+    #[test]
+    fn a_date_only_upper_bound_covers_that_whole_day() {
+        let to = parse_time("to", "2026-03-01", true).unwrap();
+        assert_eq!(to.to_rfc3339(), "2026-03-02T00:00:00+00:00");
+        assert!(parse_time("from", "March 1st", false).is_err());
+    }
+}
