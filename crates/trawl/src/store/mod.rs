@@ -6,6 +6,7 @@ pub mod identity;
 pub mod jobs;
 mod migrate;
 pub mod postgres;
+pub mod schedules;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -51,7 +52,13 @@ pub struct PoolStats {
 /// The whole store; the job queue's half is [`jobs::JobStore`].
 #[async_trait]
 pub trait Store:
-    jobs::JobStore + crawl::CrawlStore + identity::IdentityStore + Send + Sync + 'static
+    jobs::JobStore
+    + crawl::CrawlStore
+    + identity::IdentityStore
+    + schedules::ScheduleStore
+    + Send
+    + Sync
+    + 'static
 {
     fn kind(&self) -> DatabaseKind;
 
