@@ -138,80 +138,148 @@ both_backends! {
         assert_eq!(actions, ["created", "updated", "paused", "resumed", "deleted"]);
     }
 
-    async fn a_scheduled_run_marks_a_changed_page_with_a_diff(backend: Backend) {
-        let site = TestSite::start(1).await;
-        let receiver = Receiver::start().await;
-        let app = spawn_app_with(backend, FAST).await.unwrap();
-        let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
-        site.set_mutable("Price: 10 EUR");
-        let (status, created) = call(&app, &op, "POST", "/api/v1/schedules", Some(json!({
+    async fn a_scheduled_scrape_marks_a_changed_page_with_a_diff(backend: Backend) {
+        change_tracking(backend, "scrape", json!({})).await;
+    }
+
+    async fn a_scheduled_crawl_marks_a_changed_page_with_a_diff(backend: Backend) {
+        change_tracking(backend, "crawl", json!({"limit": 1, "sitemap": "skip"})).await;
+    }
+}
+
+/// A schedule of `kind` on `/mutable`: the run after the page changes marks it `changed`
+/// with a diff, and the schedule's webhook hears `page.changed` once.
+async fn change_tracking(backend: Backend, kind: &str, options: Value) {
+    let site = TestSite::start(1).await;
+    let receiver = Receiver::start().await;
+    let app = spawn_app_with(backend, FAST).await.unwrap();
+    let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
+    site.set_mutable("Price: 10 EUR");
+    let (status, created) = call(
+        &app,
+        &op,
+        "POST",
+        "/api/v1/schedules",
+        Some(json!({
             "name": "watch prices",
-            "kind": "scrape",
+            "kind": kind,
             "url": site.url("/mutable"),
+            "options": options,
             "cron": "* * * * * *",
             "webhook": {"url": receiver.url("/changes"), "metadata": {"watch": "prices"}},
-        }))).await;
-        assert_eq!(status, 201, "{created}");
-        let id = created["id"].as_str().unwrap().to_string();
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
 
-        // First run: the page is new. Pause so the page changes between two known runs.
-        let first = wait_for_runs(&app, &op, &id, 1).await;
-        call(&app, &op, "POST", &format!("/api/v1/schedules/{id}/pause"), None).await;
-        let before = wait_all_finished(&app, &op, &id).await;
-        site.set_mutable("Price: 12 EUR");
-        call(&app, &op, "POST", &format!("/api/v1/schedules/{id}/resume"), None).await;
-        wait_for_runs(&app, &op, &id, before.len() + 1).await;
-        call(&app, &op, "POST", &format!("/api/v1/schedules/{id}/pause"), None).await;
-        let runs = wait_all_finished(&app, &op, &id).await.into_iter()
-            .filter(|r| r["job_id"] != Value::Null)
-            .collect::<Vec<_>>();
-        assert!(runs.len() > before.len(), "{runs:?}");
-        let oldest = runs.last().unwrap();
-        assert_eq!(oldest["job_id"], first.last().unwrap()["job_id"]);
-        assert_eq!((oldest["new_pages"].as_i64(), oldest["changed_pages"].as_i64()), (Some(1), Some(0)));
-        // The first run after the change is the one that saw it; later ones saw it again.
-        let changed_run = &runs[runs.len() - before.len() - 1];
-        assert_eq!(changed_run["changed_pages"], 1, "{runs:?}");
-        assert_eq!(changed_run["pages"], 1);
-        for r in &runs[..runs.len() - 1] {
-            if r["job_id"] != changed_run["job_id"] {
-                assert_eq!(r["changed_pages"], 0, "only one run saw the change: {runs:?}");
-            }
+    // First run: the page is new. Pause so the page changes between two known runs.
+    let first = wait_for_runs(&app, &op, &id, 1).await;
+    call(
+        &app,
+        &op,
+        "POST",
+        &format!("/api/v1/schedules/{id}/pause"),
+        None,
+    )
+    .await;
+    let before = wait_all_finished(&app, &op, &id).await;
+    site.set_mutable("Price: 12 EUR");
+    call(
+        &app,
+        &op,
+        "POST",
+        &format!("/api/v1/schedules/{id}/resume"),
+        None,
+    )
+    .await;
+    wait_for_runs(&app, &op, &id, before.len() + 1).await;
+    call(
+        &app,
+        &op,
+        "POST",
+        &format!("/api/v1/schedules/{id}/pause"),
+        None,
+    )
+    .await;
+    let runs = wait_all_finished(&app, &op, &id)
+        .await
+        .into_iter()
+        .filter(|r| r["job_id"] != Value::Null)
+        .collect::<Vec<_>>();
+    assert!(runs.len() > before.len(), "{runs:?}");
+    let oldest = runs.last().unwrap();
+    assert_eq!(oldest["job_id"], first.last().unwrap()["job_id"]);
+    assert_eq!(
+        (
+            oldest["new_pages"].as_i64(),
+            oldest["changed_pages"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    // The first run after the change is the one that saw it; later ones saw it again.
+    let changed_run = &runs[runs.len() - before.len() - 1];
+    assert_eq!(changed_run["changed_pages"], 1, "{runs:?}");
+    assert_eq!(changed_run["pages"], 1);
+    for r in &runs[..runs.len() - 1] {
+        if r["job_id"] != changed_run["job_id"] {
+            assert_eq!(
+                r["changed_pages"], 0,
+                "only one run saw the change: {runs:?}"
+            );
         }
-
-        let job = changed_run["job_id"].as_str().unwrap();
-        let (status, pages) = call(&app, &op, "GET",
-            &format!("/api/v1/schedules/{id}/runs/{job}/pages"), None).await;
-        assert_eq!(status, 200, "{pages}");
-        let page = &pages["data"][0];
-        assert_eq!(page["changed"], true);
-        assert_eq!(page["change_status"], "changed");
-        let diff = page["diff"].as_str().unwrap();
-        assert!(diff.contains("-Price: 10 EUR") && diff.contains("+Price: 12 EUR"), "{diff}");
-        assert!(!diff.contains("-Unchanged intro"), "only changed lines: {diff}");
-        let first_job = oldest["job_id"].as_str().unwrap();
-        let (_, first_pages) = call(&app, &op, "GET",
-            &format!("/api/v1/schedules/{id}/runs/{first_job}/pages"), None).await;
-        assert_eq!(first_pages["data"][0]["change_status"], "new");
-        assert_eq!(first_pages["data"][0]["changed"], false);
-        assert_eq!(first_pages["data"][0]["diff"], Value::Null);
-
-        // The schedule shows its last run.
-        let (_, shown) = call(&app, &op, "GET", &format!("/api/v1/schedules/{id}"), None).await;
-        assert_eq!(shown["last_job_id"], runs[0]["job_id"]);
-        assert!(shown["last_run_at"].is_string());
-
-        // The schedule's webhook got exactly one page.changed, with the diff.
-        let got = receiver.wait_for(1, Duration::from_secs(20)).await;
-        let body: Value = serde_json::from_slice(&got[0].body).unwrap();
-        assert_eq!(body["type"], "page.changed");
-        assert_eq!(body["id"], id.as_str());
-        assert_eq!(body["metadata"], json!({"watch": "prices"}));
-        assert_eq!(body["data"][0]["jobId"], job);
-        assert_eq!(body["data"][0]["diff"], diff);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(receiver.requests().len(), 1, "no change, no event");
     }
+
+    let job = changed_run["job_id"].as_str().unwrap();
+    let (status, pages) = call(
+        &app,
+        &op,
+        "GET",
+        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{pages}");
+    let page = &pages["data"][0];
+    assert_eq!(page["changed"], true);
+    assert_eq!(page["change_status"], "changed");
+    let diff = page["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-Price: 10 EUR") && diff.contains("+Price: 12 EUR"),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("-Unchanged intro"),
+        "only changed lines: {diff}"
+    );
+    let first_job = oldest["job_id"].as_str().unwrap();
+    let (_, first_pages) = call(
+        &app,
+        &op,
+        "GET",
+        &format!("/api/v1/schedules/{id}/runs/{first_job}/pages"),
+        None,
+    )
+    .await;
+    assert_eq!(first_pages["data"][0]["change_status"], "new");
+    assert_eq!(first_pages["data"][0]["changed"], false);
+    assert_eq!(first_pages["data"][0]["diff"], Value::Null);
+
+    // The schedule shows its last run.
+    let (_, shown) = call(&app, &op, "GET", &format!("/api/v1/schedules/{id}"), None).await;
+    assert_eq!(shown["last_job_id"], runs[0]["job_id"]);
+    assert!(shown["last_run_at"].is_string());
+
+    // The schedule's webhook got exactly one page.changed, with the diff.
+    let got = receiver.wait_for(1, Duration::from_secs(20)).await;
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["type"], "page.changed");
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(body["metadata"], json!({"watch": "prices"}));
+    assert_eq!(body["data"][0]["jobId"], job);
+    assert_eq!(body["data"][0]["diff"], diff);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.requests().len(), 1, "no change, no event");
 }
 
 /// Runs of the schedule once there are at least `n`, newest first.
