@@ -17,8 +17,8 @@ use crate::jobs::{self, JobRuntime, Registry, RuntimeOptions};
 use crate::scrape::Scraper;
 use crate::store::Store;
 
-/// Every job kind this binary runs: the built-ins and the scraping kinds. `trawl serve`
-/// and `trawl worker` both use it: register new kinds here.
+/// Every job kind this binary runs: the built-ins, the scraping kinds and webhook
+/// deliveries. `trawl serve` and `trawl worker` both use it: register new kinds here.
 pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
     Ok(job_registry_with(config, new_scraper(config)?))
 }
@@ -26,9 +26,31 @@ pub fn job_registry(config: &Config) -> anyhow::Result<Registry> {
 /// [`job_registry`] around a given scraper.
 pub fn job_registry_with(config: &Config, scraper: Scraper) -> Registry {
     let mut registry = Registry::builtin(&config.jobs);
+    let fetcher = scraper.fetcher().clone();
     registry.register(
         crate::scrape::job::KIND,
-        Arc::new(crate::scrape::job::ScrapeHandler::new(scraper.clone())),
+        Arc::new(
+            crate::scrape::job::ScrapeHandler::new(scraper.clone())
+                .with_webhook_attempts(config.webhook.max_attempts),
+        ),
+    );
+    let timeout = Duration::from_millis(config.webhook.timeout_ms);
+    registry.register_with(
+        crate::webhook::KIND,
+        // The same fetcher as pages: one SSRF guard and one allow-list for both.
+        Arc::new(crate::webhook::job::WebhookHandler::new(
+            fetcher,
+            config.secret.clone(),
+            timeout,
+        )),
+        jobs::KindOptions {
+            max_attempts: Some(config.webhook.max_attempts as i32),
+            timeout: Some(timeout + Duration::from_secs(5)),
+            // One at a time per worker keeps each job's events in order; operators who
+            // do not need that raise it with TRAWL_JOBS_KIND_CONCURRENCY=webhook=N.
+            concurrency: Some(1),
+            retention: None,
+        },
     );
     let crawler = Arc::new(crate::crawl::CrawlHandler::new(
         scraper,

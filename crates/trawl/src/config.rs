@@ -92,6 +92,7 @@ pub struct Config {
     pub crawl: CrawlConfig,
     pub jobs: JobsConfig,
     pub schedule: ScheduleConfig,
+    pub webhook: WebhookConfig,
     pub auth: AuthConfig,
 }
 
@@ -346,6 +347,25 @@ impl Default for JobsConfig {
     }
 }
 
+/// Webhook deliveries (`crate::webhook`). Retries use the `[jobs]` backoff.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// `TRAWL_WEBHOOK_TIMEOUT_MS`: time for one delivery attempt, connect to answer.
+    pub timeout_ms: u64,
+    /// `TRAWL_WEBHOOK_MAX_ATTEMPTS`: attempts per delivery before it is discarded.
+    pub max_attempts: u32,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            timeout_ms: 10_000,
+            max_attempts: 5,
+        }
+    }
+}
+
 impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
@@ -370,6 +390,7 @@ impl Default for Config {
             crawl: CrawlConfig::default(),
             jobs: JobsConfig::default(),
             schedule: ScheduleConfig::default(),
+            webhook: WebhookConfig::default(),
             auth: AuthConfig::default(),
         }
     }
@@ -679,6 +700,14 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.schedule.timezone = v.trim().to_string();
         Ok(())
     }),
+    ("TRAWL_WEBHOOK_TIMEOUT_MS", |c, v| {
+        c.webhook.timeout_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_WEBHOOK_MAX_ATTEMPTS", |c, v| {
+        c.webhook.max_attempts = parse_num(v)?;
+        Ok(())
+    }),
 ];
 
 /// Variables that carry the `TRAWL_` prefix but are read elsewhere (the config path
@@ -790,6 +819,18 @@ impl Config {
         }
         if let Some(url) = &self.server.public_url {
             parse_public_url(url.as_str()).map_err(|r| ConfigError::new("server.public_url", r))?;
+        }
+        if !(100..=120_000).contains(&self.webhook.timeout_ms) {
+            return Err(ConfigError::new(
+                "webhook.timeout_ms",
+                "must be between 100 and 120000",
+            ));
+        }
+        if !(1..=50).contains(&self.webhook.max_attempts) {
+            return Err(ConfigError::new(
+                "webhook.max_attempts",
+                "must be between 1 and 50",
+            ));
         }
         if self.fetch.max_redirects > 20 {
             return Err(ConfigError::new(

@@ -13,11 +13,13 @@ pub mod error;
 pub mod fetch;
 pub mod http;
 pub mod jobs;
+pub mod schedule;
 pub mod scrape;
 pub mod secret;
 pub mod standalone;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;
 
 /// Installs rustls' process-wide crypto provider (ring) once. Every TLS client and
 /// server in the process uses it; calling this again does nothing.

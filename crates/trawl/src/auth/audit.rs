@@ -24,6 +24,8 @@ pub const ROLE_CHANGED: &str = "role_changed";
 pub const SESSION_REVOKED: &str = "session_revoked";
 pub const TEAM_CREATED: &str = "team_created";
 pub const JOB_CANCELLED: &str = "job_cancelled";
+pub const SCHEDULE_CHANGED: &str = "schedule_changed";
+pub const WEBHOOK_SECRET_READ: &str = "webhook_secret_read";
 
 /// Starts an event with the request's id, source IP and user agent.
 pub fn event(name: &str, meta: &RequestMeta) -> NewAudit {

@@ -13,14 +13,17 @@ pub mod sink;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::schedule::changes::ChangeTracker;
 use crate::scrape::Scraper;
 use crate::store::jobs::DEFAULT_TEAM;
+use crate::webhook::{Event, Notifier};
 pub use engine::{CrawlEvent, CrawlSink, CrawlSummary, Crawler, Progress, Resume};
 pub use options::{CrawlPlan, CrawlRequest, SitemapMode};
+use sink::PageHooks;
 
 /// The job kind of a crawl.
 pub const KIND: &str = "crawl";
@@ -62,8 +65,29 @@ impl CrawlHandler {
 #[async_trait]
 impl JobHandler for CrawlHandler {
     async fn run(&self, ctx: JobContext) -> Result<Value, JobError> {
-        let plan = self.plan(&ctx.kind, &ctx.payload)?;
         let team = ctx.team_id.unwrap_or(DEFAULT_TEAM);
+        let prefix = if ctx.kind == BATCH_KIND {
+            "batch_scrape"
+        } else {
+            "crawl"
+        };
+        let attempts = self.config.webhook.max_attempts as i32;
+        let notifier = Notifier::for_job(&ctx.payload, team, ctx.id, prefix, attempts);
+        let result = self.crawl(&ctx, team, notifier.clone(), attempts).await;
+        notify_end(&ctx, notifier.as_ref(), &result).await?;
+        result
+    }
+}
+
+impl CrawlHandler {
+    async fn crawl(
+        &self,
+        ctx: &JobContext,
+        team: uuid::Uuid,
+        notifier: Option<Notifier>,
+        attempts: i32,
+    ) -> Result<Value, JobError> {
+        let plan = self.plan(&ctx.kind, &ctx.payload)?;
         let stored = ctx.store.crawl_frontier(ctx.id).await?;
         let resume = Resume {
             queued: stored.queued,
@@ -72,7 +96,22 @@ impl JobHandler for CrawlHandler {
             failed: stored.counts.failed,
             robots_blocked: stored.counts.blocked,
         };
-        let sink = Arc::new(sink::StoreSink::new(ctx.store.clone(), ctx.id, team));
+        // A resumed crawl already announced itself.
+        if resume.is_empty() {
+            if let Some(job) = notifier
+                .as_ref()
+                .and_then(|n| n.job(Event::Started, json!([]), None))
+            {
+                ctx.store.enqueue(&[job]).await?;
+            }
+        }
+        let hooks = PageHooks {
+            notifier,
+            tracker: ChangeTracker::for_job(&ctx.store, ctx.id, attempts).await?,
+            plan: plan.scrape.clone(),
+        };
+        let sink =
+            Arc::new(sink::StoreSink::new(ctx.store.clone(), ctx.id, team).with_hooks(hooks));
         let crawler = Crawler::new(
             plan,
             self.scraper.clone(),
@@ -88,4 +127,26 @@ impl JobHandler for CrawlHandler {
         }
         Ok(serde_json::to_value(summary).unwrap_or(Value::Null))
     }
+}
+
+/// Enqueues the job's `completed` event, or `failed` when no attempt is left; a
+/// cancelled job and a failure that will be retried send nothing.
+pub(crate) async fn notify_end(
+    ctx: &JobContext,
+    notifier: Option<&Notifier>,
+    result: &Result<Value, JobError>,
+) -> Result<(), JobError> {
+    let Some(n) = notifier else { return Ok(()) };
+    let job = match result {
+        Ok(_) => n.job(Event::Completed, json!([]), None),
+        Err(JobError::Permanent(e)) => n.job(Event::Failed, json!([]), Some(e.as_str())),
+        Err(JobError::Retry(e)) if ctx.attempt >= ctx.max_attempts => {
+            n.job(Event::Failed, json!([]), Some(e.as_str()))
+        }
+        Err(_) => None,
+    };
+    if let Some(job) = job {
+        ctx.store.enqueue(&[job]).await?;
+    }
+    Ok(())
 }

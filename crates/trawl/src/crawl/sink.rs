@@ -5,19 +5,24 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::Utc;
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::engine::{CrawlEvent, CrawlSink};
+use crate::schedule::changes::ChangeTracker;
 use crate::scrape::{PageDocument, ScrapePlan};
 use crate::store::crawl::{CrawlBatch, FinishedUrl, NewDocument, UrlState};
-use crate::store::Store;
+use crate::store::jobs::NewJob;
+use crate::store::{Store, StoreResult};
+use crate::webhook::{Event, Notifier};
 
-/// Stores each batch of events in one transaction: pages as documents of the job, and
-/// the frontier with them.
+/// Stores each batch of events in one transaction: pages as documents of the job, the
+/// frontier with them, and the webhook deliveries the pages cause.
 pub struct StoreSink {
     store: Arc<dyn Store>,
     job_id: Uuid,
     team_id: Uuid,
+    hooks: PageHooks,
 }
 
 impl StoreSink {
@@ -26,7 +31,49 @@ impl StoreSink {
             store,
             job_id,
             team_id,
+            hooks: PageHooks::default(),
         }
+    }
+
+    pub fn with_hooks(mut self, hooks: PageHooks) -> Self {
+        self.hooks = hooks;
+        self
+    }
+}
+
+/// What happens to each stored page besides storing it: change tracking when the job is
+/// a scheduled run, and the `page` event of the job's webhook.
+#[derive(Default)]
+pub struct PageHooks {
+    pub notifier: Option<Notifier>,
+    pub tracker: Option<ChangeTracker>,
+    /// The formats the job asked for: the webhook shows the page as the status does.
+    pub plan: ScrapePlan,
+}
+
+impl PageHooks {
+    /// The page as the webhook shows it, taken before the document is stored.
+    pub fn page_data(&self, doc: &PageDocument) -> Option<Value> {
+        if !self.notifier.as_ref().is_some_and(|n| n.wants(Event::Page)) {
+            return None;
+        }
+        serde_json::to_value(doc.clone().for_formats(&self.plan)).ok()
+    }
+
+    /// Marks `doc` with its change status and returns the deliveries to enqueue with it.
+    pub async fn on_page(
+        &self,
+        doc: &mut NewDocument,
+        data: Option<Value>,
+    ) -> StoreResult<Vec<NewJob>> {
+        let mut jobs = Vec::new();
+        if let Some(t) = &self.tracker {
+            jobs.extend(t.mark(doc).await?);
+        }
+        if let (Some(n), Some(d)) = (&self.notifier, data) {
+            jobs.extend(n.job(Event::Page, Value::Array(vec![d]), None));
+        }
+        Ok(jobs)
     }
 }
 
@@ -75,6 +122,9 @@ pub fn new_document(url: &str, doc: PageDocument, content_hash: Option<String>) 
         content_hash,
         formats: formats.into(),
         fetched_at: Utc::now(),
+        schedule_id: None,
+        change_status: None,
+        diff: None,
     }
 }
 
@@ -103,9 +153,10 @@ impl CrawlSink for StoreSink {
                             error_code: Some("SCRAPE_ROBOTS_BLOCKED".into()),
                             error: Some("disallowed by robots.txt".into()),
                         }));
-                    batch
-                        .documents
-                        .push(new_document(&url, *document, content_hash));
+                    let data = self.hooks.page_data(&document);
+                    let mut doc = new_document(&url, *document, content_hash);
+                    batch.jobs.extend(self.hooks.on_page(&mut doc, data).await?);
+                    batch.documents.push(doc);
                     batch.finished.push(FinishedUrl {
                         url,
                         depth,

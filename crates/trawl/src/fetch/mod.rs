@@ -161,6 +161,28 @@ impl Fetcher {
         &self.guard
     }
 
+    /// POSTs `body` to `url` (webhook deliveries) through the same guard and resolver as
+    /// every fetch, and returns the status. Redirects are not followed: a receiver that
+    /// moves answers 3xx, which the caller treats as a failure.
+    pub async fn post(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        body: String,
+        timeout: Duration,
+    ) -> Result<u16, FetchError> {
+        let timeout_ms = timeout.as_millis() as u64;
+        self.guard.check_url(url)?;
+        let mut map = request_headers(headers)?;
+        map.remove(header::ACCEPT);
+        let send = self.client.post(url.clone()).headers(map).body(body).send();
+        let response = tokio::time::timeout(timeout, send)
+            .await
+            .map_err(|_| FetchError::Timeout(timeout_ms))?
+            .map_err(|e| FetchError::from_reqwest(&e, timeout_ms))?;
+        Ok(response.status().as_u16())
+    }
+
     /// GETs `url`, following up to the configured number of redirects, each re-checked.
     /// HTTP error statuses are returned as pages; transport failures are errors.
     pub async fn fetch(&self, url: &Url, opts: &FetchOptions) -> Result<FetchedPage, FetchError> {

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::scrape::options::ScrapeOptions;
 use crate::store::documents::{DocumentQuery, Page};
 use crate::store::jobs::{Job, JobFilter, JobLookup, JobState, NewJob};
+use crate::webhook::{Event, WebhookSpec};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +43,17 @@ struct NewJobBody {
     kind: String,
     #[serde(default)]
     payload: Value,
+    /// A URL or `{url, headers, metadata, events}`, for the kinds that report events.
+    #[serde(default)]
+    webhook: Option<Value>,
 }
+
+/// Kinds whose handlers send `started`, `page`, `completed` and `failed` events.
+const KINDS_WITH_WEBHOOKS: &[&str] = &[
+    crate::scrape::job::KIND,
+    crate::crawl::KIND,
+    crate::crawl::BATCH_KIND,
+];
 
 async fn create(
     State(state): State<AppState>,
@@ -55,7 +66,30 @@ async fn create(
         return Err(AppError::invalid("kind", "no such job kind"));
     }
     validate_payload(&state, &body.kind, &body.payload)?;
-    let job = NewJob::new(caller.team_id, body.kind, body.payload);
+    let mut payload = body.payload;
+    if let Some(hook) = body.webhook.filter(|w| !w.is_null()) {
+        if !KINDS_WITH_WEBHOOKS.contains(&body.kind.as_str()) {
+            return Err(AppError::invalid(
+                "webhook",
+                format!("jobs of kind {} send no webhooks", body.kind),
+            ));
+        }
+        WebhookSpec::parse_checked(
+            "webhook",
+            Some(&hook),
+            Event::JOB,
+            state.scraper.fetcher().guard(),
+        )
+        .map_err(AppError::Validation)?;
+        let Some(obj) = payload.as_object_mut() else {
+            return Err(AppError::invalid(
+                "payload",
+                "must be an object to carry a webhook",
+            ));
+        };
+        obj.insert("webhook".into(), hook);
+    }
+    let job = NewJob::new(caller.team_id, body.kind, payload);
     let done = state.jobs.enqueue(vec![job]).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!(done[0]))))
 }

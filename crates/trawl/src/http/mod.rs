@@ -10,10 +10,12 @@ pub mod jobs;
 pub mod keys;
 pub mod metrics;
 pub mod middleware;
+pub mod schedules;
 pub mod tasks;
 pub mod teams;
 pub mod users;
 pub mod v2;
+pub mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -135,6 +137,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(jobs::router())
         .merge(documents::router())
+        .merge(schedules::router())
+        .merge(webhooks::router())
         .merge(tasks::router())
         .merge(v2::router());
     if state.config.server.metrics_on_main {

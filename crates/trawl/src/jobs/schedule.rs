@@ -65,6 +65,7 @@ pub async fn ensure_builtin(store: &dyn Store, config: &Config) -> StoreResult<O
             kind: "scrape".into(),
             payload: json!({ "url": url.as_str() }),
             next_run_at: next,
+            webhook: None,
         })
         .await?;
     Ok(Some(schedule))

@@ -104,6 +104,11 @@ impl Scraper {
         Scraper { fetcher }
     }
 
+    /// The HTTP client and SSRF guard under this scraper (webhooks deliver through it).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
     }

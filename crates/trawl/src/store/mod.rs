@@ -7,6 +7,7 @@ pub mod identity;
 pub mod jobs;
 mod migrate;
 pub mod postgres;
+pub mod schedules;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub trait Store:
     + crawl::CrawlStore
     + documents::DocumentStore
     + identity::IdentityStore
+    + schedules::ScheduleStore
     + Send
     + Sync
     + 'static

@@ -442,6 +442,7 @@ both_backends! {
             kind: "tick".into(),
             payload: json!({}),
             next_run_at: chrono::Utc::now(),
+            webhook: None,
         }).await.unwrap();
         let mut nodes = Vec::new();
         for _ in 0..3 {
@@ -476,6 +477,7 @@ both_backends! {
             kind: "tick".into(),
             payload: json!({"x": 1}),
             next_run_at: hour_ago,
+            webhook: None,
         }).await.unwrap();
         let jobs = e.jobs(Registry::new());
         assert_eq!(trawl::jobs::schedule::fire_due(&jobs).await.unwrap(), 1);
@@ -486,6 +488,7 @@ both_backends! {
         let s = e.store.get_schedule(DEFAULT_TEAM, "every-minute").await.unwrap().unwrap();
         assert!(s.next_run_at > chrono::Utc::now());
         assert!(s.last_run_at.is_some());
+        assert_eq!(s.last_job_id, Some(ticks[0].id), "the run is recorded with its job");
     }
 
     async fn expired_jobs_are_swept_and_answer_job_expired(backend: Backend) {

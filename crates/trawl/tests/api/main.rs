@@ -14,5 +14,7 @@ mod foundation;
 mod jobs;
 mod jobs_process;
 mod process;
+mod schedules;
 mod sdk;
 mod v2;
+mod webhooks;

@@ -22,6 +22,8 @@ pub struct TestSite {
     pub base: String,
     pub manifest: Value,
     hits: Hits,
+    /// The body of `/mutable`, which a test changes between scrapes.
+    mutable: Arc<Mutex<String>>,
     _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -55,7 +57,16 @@ impl TestSite {
 
         let hits: Hits = Arc::default();
         let flaky: Hits = Arc::default();
+        let mutable = Arc::new(Mutex::new(mutable_page("first version")));
+        let served = mutable.clone();
         let app = Router::new()
+            .route(
+                "/mutable",
+                get(move || {
+                    let body = served.lock().unwrap().clone();
+                    async move { ([(header::CONTENT_TYPE, "text/html")], body) }
+                }),
+            )
             .route("/slow", get(slow))
             .route("/big", get(big))
             .route("/binary", get(binary))
@@ -76,6 +87,7 @@ impl TestSite {
             base,
             manifest,
             hits,
+            mutable,
             _dir: dir,
             task,
         }
@@ -83,6 +95,11 @@ impl TestSite {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Changes what `/mutable` serves: a page whose main text is `text`.
+    pub fn set_mutable(&self, text: &str) {
+        *self.mutable.lock().unwrap() = mutable_page(text);
     }
 
     /// Requests the server saw for `path` (query included, if any).
@@ -173,4 +190,11 @@ async fn flaky_page(State(seen): State<Hits>, _h: HeaderMap) -> Response {
         )
             .into_response()
     }
+}
+
+fn mutable_page(text: &str) -> String {
+    format!(
+        "<html><head><title>Mutable</title></head><body><main><h1>Prices</h1>\
+         <p>Unchanged intro paragraph.</p><p>{text}</p></main></body></html>"
+    )
 }

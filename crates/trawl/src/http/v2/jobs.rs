@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::scrape::PageDocument;
 use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
+use crate::webhook::{Event, WebhookSpec};
 
 /// Documents per status page at most, and the byte budget of one page (at least one
 /// document is always returned).
@@ -31,6 +32,7 @@ pub async fn start_crawl(
     caller.require_scope(Scope::Crawl)?;
     req.validate(&state.config.crawl)
         .map_err(AppError::Validation)?;
+    check_webhook(&state, req.webhook.as_ref())?;
     let payload = serde_json::to_value(&req).map_err(anyhow::Error::new)?;
     let job = NewJob::new(caller.team_id, CRAWL_KIND, payload);
     let id = state.jobs.enqueue(vec![job]).await?[0].id;
@@ -52,6 +54,7 @@ pub async fn start_batch(
     let (_, invalid) = req
         .validate(&state.config.crawl)
         .map_err(AppError::Validation)?;
+    check_webhook(&state, req.webhook.as_ref())?;
     let mut job = NewJob::new(caller.team_id, BATCH_KIND, payload);
     if let Some(key) = headers.get("x-idempotency-key") {
         let key = key
@@ -75,6 +78,19 @@ pub async fn start_batch(
         "url": format!("{}/v2/batch/scrape/{}", state.public_base, first.id),
         "invalidURLs": invalid,
     })))
+}
+
+/// Validates `webhook` now, so a bad or private target is refused with the request
+/// rather than discarded at delivery; the handler reads it from the stored payload.
+fn check_webhook(state: &AppState, webhook: Option<&Value>) -> AppResult<()> {
+    WebhookSpec::parse_checked(
+        "webhook",
+        webhook,
+        Event::JOB,
+        state.scraper.fetcher().guard(),
+    )
+    .map(|_| ())
+    .map_err(AppError::Validation)
 }
 
 /// Firecrawl's status word: queued work reports "scraping", which the SDKs expect.

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::jobs::NewJob;
 use super::StoreResult;
 
 /// A page to store, keyed by (job, url): writing it again replaces it.
@@ -31,6 +32,12 @@ pub struct NewDocument {
     /// `{"html": …, "rawHtml": …, "links": […], "images": […]}`, as asked for.
     pub formats: Value,
     pub fetched_at: DateTime<Utc>,
+    /// Set on pages of a scheduled run, with how the page compares to the last run.
+    pub schedule_id: Option<Uuid>,
+    /// `new`, `same` or `changed`.
+    pub change_status: Option<String>,
+    /// Unified diff of the Markdown against the previous run, when `changed`.
+    pub diff: Option<String>,
 }
 
 /// How a URL of a crawl ended.
@@ -73,6 +80,8 @@ pub struct CrawlBatch {
     pub discovered: Vec<(String, u32)>,
     pub finished: Vec<FinishedUrl>,
     pub documents: Vec<NewDocument>,
+    /// Jobs to enqueue in the same transaction (webhook deliveries of these pages).
+    pub jobs: Vec<NewJob>,
 }
 
 /// Counts of a crawl's URLs by state.

@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
     CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, StoredDocument, StoredFrontier, UrlState,
 };
-use crate::store::jobs::{parse_uuid, sqlite_ts};
+use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, StoreTx};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
 
@@ -44,7 +44,13 @@ impl CrawlStore for SqliteStore {
         batch: &CrawlBatch,
     ) -> StoreResult<()> {
         let job = job_id.to_string();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // A transaction of the job store, so webhook deliveries of these pages are
+        // enqueued in it: they exist if and only if the pages do.
+        let mut stx = JobStore::begin(self).await?;
+        let StoreTx::Sqlite { tx: inner, .. } = &mut stx else {
+            unreachable!("a SQLite store begins SQLite transactions")
+        };
+        let tx: &mut SqliteConnection = inner;
         if !batch.discovered.is_empty() {
             let rows: Vec<Value> = batch
                 .discovered
@@ -89,18 +95,21 @@ impl CrawlStore for SqliteStore {
                         "analysis": d.analysis.as_ref().map(Value::to_string),
                         "content_hash": d.content_hash, "formats": d.formats.to_string(),
                         "fetched_at": sqlite_ts(d.fetched_at),
+                        "schedule_id": d.schedule_id.map(|s| s.to_string()),
+                        "change_status": d.change_status, "diff": d.diff,
                     })
                 })
                 .collect();
             sqlx::query(
                 "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
                    description, language, status_code, markdown, metadata, analysis, \
-                   content_hash, formats, fetched_at) \
+                   content_hash, formats, fetched_at, schedule_id, change_status, diff) \
                  SELECT v.value->>'id', ?1, ?2, v.value->>'url', v.value->>'final_url', \
                    v.value->>'domain', v.value->>'title', v.value->>'description', \
                    v.value->>'language', v.value->>'status_code', v.value->>'markdown', \
                    v.value->>'metadata', v.value->>'analysis', v.value->>'content_hash', \
-                   v.value->>'formats', v.value->>'fetched_at' \
+                   v.value->>'formats', v.value->>'fetched_at', v.value->>'schedule_id', \
+                   v.value->>'change_status', v.value->>'diff' \
                  FROM json_each(?3) AS v WHERE true \
                  ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
                    title = excluded.title, description = excluded.description, \
@@ -108,7 +117,8 @@ impl CrawlStore for SqliteStore {
                    markdown = excluded.markdown, metadata = excluded.metadata, \
                    analysis = excluded.analysis, content_hash = excluded.content_hash, \
                    formats = excluded.formats, fetched_at = excluded.fetched_at, \
-                   updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+                   schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
+                   diff = excluded.diff, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
             )
             .bind(team_id.to_string())
             .bind(&job)
@@ -116,7 +126,8 @@ impl CrawlStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        stx.enqueue(&batch.jobs).await?;
+        stx.commit().await?;
         Ok(())
     }
 

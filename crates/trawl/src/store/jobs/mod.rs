@@ -7,8 +7,8 @@
 //! - every claim bumps `attempt`, and a completion is accepted only when both `attempt` and
 //!   `lease_owner` still match (fencing): a stalled runner cannot overwrite its replacement.
 
-mod postgres;
-mod sqlite;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -370,6 +370,10 @@ pub struct Schedule {
     pub paused: bool,
     pub last_run_at: Option<DateTime<Utc>>,
     pub next_run_at: DateTime<Utc>,
+    /// Where `page.changed` events go (see `crate::webhook::WebhookSpec`).
+    pub webhook: Option<Value>,
+    /// The job the latest tick enqueued.
+    pub last_job_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -385,6 +389,7 @@ pub struct NewSchedule {
     pub payload: Value,
     /// The first tick; kept on update unless the cron or time zone changed.
     pub next_run_at: DateTime<Utc>,
+    pub webhook: Option<Value>,
 }
 
 /// A transaction on either backend. Enqueue through it so that a job exists if and only
@@ -513,8 +518,9 @@ pub trait JobStore: Send + Sync + 'static {
     async fn delete_schedule(&self, team_id: Uuid, name: &str) -> StoreResult<bool>;
     /// Unpaused schedules whose tick is due, and the database's clock.
     async fn due_schedules(&self, limit: u32) -> StoreResult<(Vec<Schedule>, DateTime<Utc>)>;
-    /// Moves a schedule from `expected` to `next` and enqueues `job` in one transaction;
-    /// false (and nothing enqueued) when another node moved it first.
+    /// Moves a schedule from `expected` to `next` and enqueues `job` in one transaction,
+    /// recording the run (`schedule_runs`, `last_job_id`); false (and nothing enqueued)
+    /// when another node moved it first or the schedule was paused since it was read.
     async fn fire_schedule(
         &self,
         id: Uuid,

@@ -56,7 +56,7 @@ fn job_from_row(row: &PgRow) -> StoreResult<Job> {
     })
 }
 
-fn schedule_from_row(row: &PgRow) -> StoreResult<Schedule> {
+pub(crate) fn schedule_from_row(row: &PgRow) -> StoreResult<Schedule> {
     Ok(Schedule {
         id: row.try_get("id")?,
         team_id: row.try_get("team_id")?,
@@ -68,6 +68,8 @@ fn schedule_from_row(row: &PgRow) -> StoreResult<Schedule> {
         paused: row.try_get("paused")?,
         last_run_at: row.try_get("last_run_at")?,
         next_run_at: row.try_get("next_run_at")?,
+        webhook: row.try_get("webhook")?,
+        last_job_id: row.try_get("last_job_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -627,13 +629,14 @@ impl JobStore for PgStore {
     async fn upsert_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
         let row = sqlx::query(
             "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
-             next_run_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             next_run_at, webhook) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (team_id, name) DO UPDATE SET \
              next_run_at = CASE WHEN schedules.cron = excluded.cron \
              AND schedules.timezone = excluded.timezone THEN schedules.next_run_at \
              ELSE excluded.next_run_at END, \
              cron = excluded.cron, timezone = excluded.timezone, kind = excluded.kind, \
-             payload = excluded.payload, updated_at = now() RETURNING *",
+             payload = excluded.payload, webhook = excluded.webhook, updated_at = now() \
+             RETURNING *",
         )
         .bind(Uuid::now_v7())
         .bind(s.team_id)
@@ -643,6 +646,7 @@ impl JobStore for PgStore {
         .bind(&s.kind)
         .bind(&s.payload)
         .bind(s.next_run_at)
+        .bind(&s.webhook)
         .fetch_one(&self.pool)
         .await?;
         schedule_from_row(&row)
@@ -697,7 +701,7 @@ impl JobStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let moved = sqlx::query(
             "UPDATE schedules SET next_run_at = $3, last_run_at = now(), updated_at = now() \
-             WHERE id = $1 AND next_run_at = $2",
+             WHERE id = $1 AND next_run_at = $2 AND NOT paused",
         )
         .bind(id)
         .bind(expected)
@@ -708,7 +712,24 @@ impl JobStore for PgStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        enqueue(&mut tx, std::slice::from_ref(job)).await?;
+        let enqueued = enqueue(&mut tx, std::slice::from_ref(job)).await?;
+        if let Some(e) = enqueued.first() {
+            sqlx::query(
+                "INSERT INTO schedule_runs (job_id, schedule_id, team_id, scheduled_for) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING",
+            )
+            .bind(e.id)
+            .bind(id)
+            .bind(job.team_id)
+            .bind(expected)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE schedules SET last_job_id = $2 WHERE id = $1")
+                .bind(id)
+                .bind(e.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -84,7 +84,7 @@ fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
     })
 }
 
-fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
+pub(crate) fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
     Ok(Schedule {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         team_id: parse_uuid(&row.try_get::<String, _>("team_id")?)?,
@@ -96,6 +96,8 @@ fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
         paused: row.try_get("paused")?,
         last_run_at: row.try_get("last_run_at")?,
         next_run_at: row.try_get("next_run_at")?,
+        webhook: json_col(row, "webhook")?,
+        last_job_id: opt_uuid(row, "last_job_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -744,13 +746,13 @@ impl JobStore for SqliteStore {
     async fn upsert_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
         let row = sqlx::query(concat!(
             "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
-             next_run_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             next_run_at, webhook) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT (team_id, name) DO UPDATE SET \
              next_run_at = CASE WHEN schedules.cron = excluded.cron \
              AND schedules.timezone = excluded.timezone THEN schedules.next_run_at \
              ELSE excluded.next_run_at END, \
              cron = excluded.cron, timezone = excluded.timezone, kind = excluded.kind, \
-             payload = excluded.payload, updated_at = ",
+             payload = excluded.payload, webhook = excluded.webhook, updated_at = ",
             now!(),
             " RETURNING *"
         ))
@@ -762,6 +764,7 @@ impl JobStore for SqliteStore {
         .bind(&s.kind)
         .bind(s.payload.to_string())
         .bind(sqlite_ts(s.next_run_at))
+        .bind(s.webhook.as_ref().map(Value::to_string))
         .fetch_one(&self.pool)
         .await?;
         schedule_from_row(&row)
@@ -822,7 +825,7 @@ impl JobStore for SqliteStore {
             now!(),
             ", updated_at = ",
             now!(),
-            " WHERE id = ?1 AND next_run_at = ?2"
+            " WHERE id = ?1 AND next_run_at = ?2 AND paused = 0"
         ))
         .bind(id.to_string())
         .bind(sqlite_ts(expected))
@@ -833,7 +836,25 @@ impl JobStore for SqliteStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        tx.enqueue(std::slice::from_ref(job)).await?;
+        let enqueued = tx.enqueue(std::slice::from_ref(job)).await?;
+        if let (Some(e), StoreTx::Sqlite { tx: inner, .. }) = (enqueued.first(), &mut tx) {
+            let run = e.id.to_string();
+            sqlx::query(
+                "INSERT INTO schedule_runs (job_id, schedule_id, team_id, scheduled_for) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job_id) DO NOTHING",
+            )
+            .bind(&run)
+            .bind(id.to_string())
+            .bind(job.team_id.to_string())
+            .bind(sqlite_ts(expected))
+            .execute(&mut **inner)
+            .await?;
+            sqlx::query("UPDATE schedules SET last_job_id = ?2 WHERE id = ?1")
+                .bind(id.to_string())
+                .bind(&run)
+                .execute(&mut **inner)
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -1,0 +1,122 @@
+//! Schedules as a team's API resource, the runs they fire, and what change tracking needs:
+//! the previous run's copy of a page and each run's pages with their change status. The
+//! scheduler's own half (due ticks, firing) is in [`super::jobs`].
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::jobs::{JobState, NewSchedule, Schedule};
+use super::{StoreError, StoreResult};
+
+/// One tick of a schedule and what its job found. Counts are over the run's stored
+/// pages; `state` is `None` once the job itself has expired.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleRun {
+    pub job_id: Uuid,
+    pub schedule_id: Uuid,
+    pub scheduled_for: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub state: Option<JobState>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub pages: i64,
+    pub new_pages: i64,
+    pub same_pages: i64,
+    pub changed_pages: i64,
+}
+
+/// A page of a run with its change status against the previous run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPage {
+    pub id: Uuid,
+    pub url: String,
+    pub title: Option<String>,
+    pub status_code: Option<i32>,
+    pub content_hash: Option<String>,
+    pub change_status: Option<String>,
+    /// Unified diff of the Markdown, only when `changed`.
+    pub diff: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The previous run's copy of a page, to compare a new copy with.
+#[derive(Debug, Clone)]
+pub struct PreviousPage {
+    pub content_hash: Option<String>,
+    pub markdown: Option<String>,
+}
+
+#[async_trait]
+pub trait ScheduleStore {
+    /// Creates a schedule; a name the team already uses is a `schedule_name_taken` conflict.
+    async fn create_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule>;
+
+    async fn schedule_by_id(&self, team_id: Uuid, id: Uuid) -> StoreResult<Option<Schedule>>;
+
+    /// The team's schedules, newest first; `cursor` is the last id of the previous page.
+    async fn list_schedules(
+        &self,
+        team_id: Uuid,
+        cursor: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Schedule>>;
+
+    /// Replaces every editable field (the caller merged the patch and computed
+    /// `next_run_at`); `None` when the team has no such schedule.
+    async fn update_schedule(&self, id: Uuid, s: &NewSchedule) -> StoreResult<Option<Schedule>>;
+
+    /// Deletes the schedule and its runs (not the documents they stored).
+    async fn delete_schedule_by_id(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool>;
+
+    /// Pauses or resumes; a resume moves `next_run_at` so missed ticks do not all fire.
+    async fn set_schedule_paused(
+        &self,
+        team_id: Uuid,
+        id: Uuid,
+        paused: bool,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<Schedule>>;
+
+    /// The schedule whose tick enqueued `job_id`, if any.
+    async fn schedule_of_run(&self, job_id: Uuid) -> StoreResult<Option<Schedule>>;
+
+    /// A schedule's runs, newest first; `cursor` is the last job id of the previous page.
+    async fn schedule_runs(
+        &self,
+        schedule_id: Uuid,
+        cursor: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<ScheduleRun>>;
+
+    /// One run of a schedule, if `job_id` is one.
+    async fn schedule_run(
+        &self,
+        schedule_id: Uuid,
+        job_id: Uuid,
+    ) -> StoreResult<Option<ScheduleRun>>;
+
+    /// The newest copy of `url` stored by an earlier run of the schedule than `job_id`.
+    async fn previous_page(
+        &self,
+        schedule_id: Uuid,
+        url: &str,
+        job_id: Uuid,
+    ) -> StoreResult<Option<PreviousPage>>;
+
+    /// A run's pages in the order they were stored.
+    async fn run_pages(&self, job_id: Uuid, skip: u64, limit: u32) -> StoreResult<Vec<RunPage>>;
+}
+
+fn name_taken(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+            code: "schedule_name_taken",
+            message: "the team already has a schedule with this name".into(),
+        },
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,240 @@
+//! Schedules and runs on PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{name_taken, PreviousPage, RunPage, ScheduleRun, ScheduleStore};
+use crate::store::jobs::postgres::schedule_from_row;
+use crate::store::jobs::{JobState, NewSchedule, Schedule};
+use crate::store::postgres::PgStore;
+use crate::store::StoreResult;
+
+/// The run columns with page counts; `r` is `schedule_runs`, `j` the job if still there.
+const RUN_SELECT: &str = "SELECT r.job_id, r.schedule_id, r.scheduled_for, r.created_at, \
+     j.state, j.finished_at, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id) AS pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'new') AS new_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'same') AS same_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'changed') AS changed_pages \
+     FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
+
+fn run_from_row(row: &PgRow) -> StoreResult<ScheduleRun> {
+    Ok(ScheduleRun {
+        job_id: row.try_get("job_id")?,
+        schedule_id: row.try_get("schedule_id")?,
+        scheduled_for: row.try_get("scheduled_for")?,
+        created_at: row.try_get("created_at")?,
+        state: row
+            .try_get::<Option<String>, _>("state")?
+            .and_then(|s| s.parse::<JobState>().ok()),
+        finished_at: row.try_get("finished_at")?,
+        pages: row.try_get("pages")?,
+        new_pages: row.try_get("new_pages")?,
+        same_pages: row.try_get("same_pages")?,
+        changed_pages: row.try_get("changed_pages")?,
+    })
+}
+
+#[async_trait]
+impl ScheduleStore for PgStore {
+    async fn create_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
+        let row = sqlx::query(
+            "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
+             next_run_at, webhook) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        )
+        .bind(Uuid::now_v7())
+        .bind(s.team_id)
+        .bind(&s.name)
+        .bind(&s.cron)
+        .bind(&s.timezone)
+        .bind(&s.kind)
+        .bind(&s.payload)
+        .bind(s.next_run_at)
+        .bind(&s.webhook)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(name_taken)?;
+        schedule_from_row(&row)
+    }
+
+    async fn schedule_by_id(&self, team_id: Uuid, id: Uuid) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query("SELECT * FROM schedules WHERE id = $1 AND team_id = $2")
+            .bind(id)
+            .bind(team_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn list_schedules(
+        &self,
+        team_id: Uuid,
+        cursor: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Schedule>> {
+        let rows = sqlx::query(
+            "SELECT * FROM schedules WHERE team_id = $1 AND ($2::uuid IS NULL OR id < $2) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(team_id)
+        .bind(cursor)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    async fn update_schedule(&self, id: Uuid, s: &NewSchedule) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query(
+            "UPDATE schedules SET name = $3, cron = $4, timezone = $5, kind = $6, \
+             payload = $7, next_run_at = $8, webhook = $9, updated_at = now() \
+             WHERE id = $1 AND team_id = $2 RETURNING *",
+        )
+        .bind(id)
+        .bind(s.team_id)
+        .bind(&s.name)
+        .bind(&s.cron)
+        .bind(&s.timezone)
+        .bind(&s.kind)
+        .bind(&s.payload)
+        .bind(s.next_run_at)
+        .bind(&s.webhook)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(name_taken)?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn delete_schedule_by_id(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM schedules WHERE id = $1 AND team_id = $2")
+            .bind(id)
+            .bind(team_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_schedule_paused(
+        &self,
+        team_id: Uuid,
+        id: Uuid,
+        paused: bool,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query(
+            "UPDATE schedules SET paused = $3, \
+             next_run_at = COALESCE($4::timestamptz, next_run_at), updated_at = now() \
+             WHERE id = $1 AND team_id = $2 RETURNING *",
+        )
+        .bind(id)
+        .bind(team_id)
+        .bind(paused)
+        .bind(next_run_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn schedule_of_run(&self, job_id: Uuid) -> StoreResult<Option<Schedule>> {
+        let row = sqlx::query(
+            "SELECT s.* FROM schedule_runs r JOIN schedules s ON s.id = r.schedule_id \
+             WHERE r.job_id = $1",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn schedule_runs(
+        &self,
+        schedule_id: Uuid,
+        cursor: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<ScheduleRun>> {
+        let rows = sqlx::query(&format!(
+            "{RUN_SELECT} WHERE r.schedule_id = $1 AND ($2::uuid IS NULL OR r.job_id < $2) \
+             ORDER BY r.job_id DESC LIMIT $3"
+        ))
+        .bind(schedule_id)
+        .bind(cursor)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    async fn schedule_run(
+        &self,
+        schedule_id: Uuid,
+        job_id: Uuid,
+    ) -> StoreResult<Option<ScheduleRun>> {
+        let row = sqlx::query(&format!(
+            "{RUN_SELECT} WHERE r.schedule_id = $1 AND r.job_id = $2"
+        ))
+        .bind(schedule_id)
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+
+    async fn previous_page(
+        &self,
+        schedule_id: Uuid,
+        url: &str,
+        job_id: Uuid,
+    ) -> StoreResult<Option<PreviousPage>> {
+        // Job ids are UUIDv7, so "an earlier run" is a smaller id; a run whose job has
+        // expired keeps its documents with a NULL job id.
+        let row = sqlx::query(
+            "SELECT content_hash, markdown FROM documents \
+             WHERE schedule_id = $1 AND url = $2 AND (job_id IS NULL OR job_id < $3) \
+             ORDER BY fetched_at DESC LIMIT 1",
+        )
+        .bind(schedule_id)
+        .bind(url)
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PreviousPage {
+                content_hash: r.try_get("content_hash")?,
+                markdown: r.try_get("markdown")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn run_pages(&self, job_id: Uuid, skip: u64, limit: u32) -> StoreResult<Vec<RunPage>> {
+        let rows = sqlx::query(
+            "SELECT id, url, title, status_code, content_hash, change_status, diff, fetched_at \
+             FROM documents WHERE job_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
+        )
+        .bind(job_id)
+        .bind(i64::from(limit))
+        .bind(skip as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunPage {
+                    id: r.try_get("id")?,
+                    url: r.try_get("url")?,
+                    title: r.try_get("title")?,
+                    status_code: r.try_get("status_code")?,
+                    content_hash: r.try_get("content_hash")?,
+                    change_status: r.try_get("change_status")?,
+                    diff: r.try_get("diff")?,
+                    fetched_at: r.try_get("fetched_at")?,
+                })
+            })
+            .collect()
+    }
+}
