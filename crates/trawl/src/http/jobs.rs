@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::extract::ApiJson;
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
@@ -42,7 +43,7 @@ struct NewJobBody {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewJobBody>,
+    ApiJson(body): ApiJson<NewJobBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;

@@ -8,6 +8,8 @@ mod site;
 mod auth;
 mod auth_process;
 mod crawl;
+mod edge;
+mod edge_process;
 mod fetch;
 mod foundation;
 mod jobs;

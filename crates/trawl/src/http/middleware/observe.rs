@@ -76,7 +76,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 
 /// Inner layers (body limits, extract rejections) answer some errors with a plain body;
 /// clients get the same envelope whatever produced the error.
-fn envelope_bare_error(response: Response) -> Response {
+pub(crate) fn envelope_bare_error(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
