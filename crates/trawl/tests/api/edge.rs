@@ -709,3 +709,49 @@ async fn stalled_body_times_out_with_408() {
     assert!(text.contains("\"code\":\"timeout\""), "{text}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_https_redirects_plain_http_except_probes_and_sends_hsts() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("TRAWL_FORCE_HTTPS", "true"),
+            ("TRAWL_TRUSTED_PROXIES", "127.0.0.0/8"),
+        ],
+    )
+    .await
+    .unwrap();
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .get(app.url("/api/v1/auth/me?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    // The plain listener's port is not carried over to https.
+    assert_eq!(
+        r.headers()["location"],
+        "https://127.0.0.1/api/v1/auth/me?x=1"
+    );
+    assert!(r.headers().contains_key("strict-transport-security"));
+    // Probes stay on plain HTTP, with HSTS all the same.
+    let r = client.get(app.url("/health/live")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("strict-transport-security"));
+    // A trusted proxy that terminated TLS says so; the request is served.
+    let r = client
+        .get(app.url("/api/v1/auth/me"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "served (and refused for want of a credential)"
+    );
+    app.stop().await;
+}
