@@ -42,7 +42,9 @@ pids+=($!)
 
 data="$(mktemp -d)"
 api_port=18482
-export TRAWL_DATA_DIR="$data" TRAWL_BIND="127.0.0.1:$api_port" TRAWL_FETCH_ALLOW="127.0.0.0/8" TRAWL_LOG=warn
+# Throughput, not the rate limiter (bench/edge measures that): limits off.
+export TRAWL_DATA_DIR="$data" TRAWL_BIND="127.0.0.1:$api_port" TRAWL_FETCH_ALLOW="127.0.0.0/8" TRAWL_LOG=warn \
+  TRAWL_RATE_LIMIT_ENABLED=false
 "$bin" migrate up >/dev/null 2>&1
 key="$("$bin" keys create --team default --name bench 2>/dev/null)"
 "$bin" serve > "$out/trawl.log" 2>&1 &

@@ -51,7 +51,8 @@ pids+=($!)
 data="$(mktemp -d)"
 api_port=18472
 export TRAWL_DATA_DIR="$data" TRAWL_BIND="127.0.0.1:$api_port" TRAWL_FETCH_ALLOW="127.0.0.0/8" \
-  TRAWL_CRAWL_CONCURRENCY="$conc" TRAWL_CRAWL_HOST_CONCURRENCY="$conc" TRAWL_LOG=warn
+  TRAWL_CRAWL_CONCURRENCY="$conc" TRAWL_CRAWL_HOST_CONCURRENCY="$conc" TRAWL_LOG=warn \
+  TRAWL_RATE_LIMIT_ENABLED=false
 "$bin" migrate up >/dev/null 2>&1 || true
 key="$("$bin" keys create --team default --name bench 2>/dev/null || true)"
 "$bin" serve > "$out/trawl.log" 2>&1 &

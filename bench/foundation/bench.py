@@ -17,7 +17,8 @@ def ready(port):
         return False
 
 def start(binary, workdir, port):
-    env = {"PATH": os.environ["PATH"], "TRAWL_BIND": f"127.0.0.1:{port}", "TRAWL_LOG": "warn"}
+    env = {"PATH": os.environ["PATH"], "TRAWL_BIND": f"127.0.0.1:{port}", "TRAWL_LOG": "warn",
+           "TRAWL_RATE_LIMIT_ENABLED": "false"}
     t0 = time.perf_counter()
     p = subprocess.Popen([binary, "serve"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not ready(port):

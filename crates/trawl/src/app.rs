@@ -1,7 +1,7 @@
 //! Building and running the server. `Application::build` binds first, so tests can ask
 //! for port 0 and learn the real port before anything is served.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +68,10 @@ fn new_scraper(config: &Config) -> anyhow::Result<Scraper> {
 pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    /// Plain HTTP that only redirects to https (`TRAWL_TLS_REDIRECT_BIND`).
+    redirect_listener: Option<TcpListener>,
+    /// Present when the main listener terminates TLS.
+    tls: Option<Arc<rustls::ServerConfig>>,
     state: AppState,
 }
 
@@ -109,6 +113,19 @@ impl Application {
             ),
             None => None,
         };
+        // A bad certificate or key stops start-up here, with the variable named.
+        let tls = match (&config.tls.cert, &config.tls.key) {
+            (Some(cert), Some(key)) => Some(crate::edge::tls::server_config(cert, key)?),
+            _ => None,
+        };
+        let redirect_listener = match config.tls.redirect_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for the https redirect"))?,
+            ),
+            None => None,
+        };
         let bound = listener.local_addr()?;
         let redis = match &config.redis.url {
             Some(url) => {
@@ -116,7 +133,10 @@ impl Application {
             }
             None => None,
         };
-        let public_base = config.public_base(bound);
+        let public_base = match (&config.server.public_url, tls.is_some()) {
+            (None, true) => format!("https://{bound}"),
+            _ => config.public_base(bound),
+        };
         if let Err(e) = jobs::schedule::ensure_builtin(store.as_ref(), &config).await {
             tracing::warn!(error = %e, "cannot set up the built-in schedule");
         }
@@ -126,6 +146,8 @@ impl Application {
         Ok(Application {
             listener,
             metrics_listener,
+            redirect_listener,
+            tls,
             state,
         })
     }
@@ -138,6 +160,13 @@ impl Application {
 
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("bound listener has an address"))
+    }
+
+    /// The address of the plain-HTTP redirect listener, when one is configured.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect_listener
             .as_ref()
             .map(|l| l.local_addr().expect("bound listener has an address"))
     }
@@ -188,16 +217,50 @@ impl Application {
             })
         });
 
-        let app = http::router(self.state);
-        let listener = self.listener.tap_io(|tcp| {
-            // Small JSON responses should not wait for Nagle.
-            let _ = tcp.set_nodelay(true);
+        let redirect_task = self.redirect_listener.map(|listener| {
+            let https_port = self.listener.local_addr().map_or(443, |a| a.port());
+            let base = self
+                .state
+                .config
+                .server
+                .public_url
+                .as_ref()
+                .filter(|u| u.scheme() == "https")
+                .map(|u| u.origin().ascii_serialization());
+            let app = crate::edge::tls::redirect_router(base, https_port);
+            let token = token.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+            })
         });
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(token.clone().cancelled_owned());
+
+        let app = http::router(self.state);
+        let make = app.into_make_service_with_connect_info::<SocketAddr>();
+        let serve: std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> =
+            match self.tls {
+                Some(tls) => {
+                    let listener =
+                        crate::edge::tls::TlsListener::new(self.listener, tls)?.tap_io(|_| {});
+                    Box::pin(
+                        axum::serve(listener, make)
+                            .with_graceful_shutdown(token.clone().cancelled_owned())
+                            .into_future(),
+                    )
+                }
+                None => {
+                    let listener = self.listener.tap_io(|tcp| {
+                        // Small JSON responses should not wait for Nagle.
+                        let _ = tcp.set_nodelay(true);
+                    });
+                    Box::pin(
+                        axum::serve(listener, make)
+                            .with_graceful_shutdown(token.clone().cancelled_owned())
+                            .into_future(),
+                    )
+                }
+            };
         let deadline = async {
             token.cancelled().await;
             tracing::info!(
@@ -211,6 +274,9 @@ impl Application {
             () = deadline => tracing::warn!("grace period over: dropping the requests still in flight"),
         }
         if let Some(task) = metrics_task {
+            task.abort();
+        }
+        if let Some(task) = redirect_task {
             task.abort();
         }
         if let Some(task) = jobs_task {

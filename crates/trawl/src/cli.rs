@@ -324,11 +324,19 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
     let app = Application::build(config, Arc::clone(&store)).await?;
     let stop = shutdown_signal();
     let addr = app.local_addr();
+    let scheme = if app.state().config.tls.enabled() {
+        "https"
+    } else {
+        "http"
+    };
     println!(
-        "trawl {} listening on http://{addr} ({}, {backend})",
+        "trawl {} listening on {scheme}://{addr} ({}, {backend})",
         env!("CARGO_PKG_VERSION"),
         profile.as_str()
     );
+    if let Some(redirect) = app.redirect_addr() {
+        println!("redirecting http://{redirect} to https");
+    }
     if let Some(m) = app.metrics_addr() {
         println!("metrics on http://{m}/metrics");
     }

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::edge::rate_limit::Policy;
 use crate::secret::Secret;
 
 /// Deployment profile. Staging treats secrets like production.
@@ -94,6 +95,9 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub webhook: WebhookConfig,
     pub auth: AuthConfig,
+    pub tls: TlsConfig,
+    pub limits: LimitsConfig,
+    pub rate_limit: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -113,6 +117,199 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// `TRAWL_REQUEST_TIMEOUT_SECS`: per-request time limit.
     pub request_timeout_secs: u64,
+    /// `TRAWL_FORCE_HTTPS`: send HSTS on every response and redirect plain-HTTP requests
+    /// (as seen directly or through `X-Forwarded-Proto` from a trusted proxy) to https.
+    pub force_https: bool,
+    /// `TRAWL_CORS_ORIGINS`: browser origins allowed to call the API with credentials.
+    /// Empty (the default) turns CORS off; `*` is refused.
+    pub cors_origins: Vec<String>,
+}
+
+/// Optional TLS termination (`crate::edge::tls`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// `TRAWL_TLS_CERT`: PEM certificate chain; with `key`, the main listener speaks TLS.
+    pub cert: Option<PathBuf>,
+    /// `TRAWL_TLS_KEY`: PEM private key.
+    pub key: Option<PathBuf>,
+    /// `TRAWL_TLS_REDIRECT_BIND`: a plain-HTTP listener that redirects to https.
+    pub redirect_bind: Option<SocketAddr>,
+}
+
+impl TlsConfig {
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some()
+    }
+}
+
+/// Input limits applied at the edge (`http::middleware::limits`, `http::extract`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// `TRAWL_LIMITS_BODY_BYTES`: largest request body.
+    pub body_bytes: usize,
+    /// `TRAWL_LIMITS_BATCH_BODY_BYTES`: largest body for batch endpoints.
+    pub batch_body_bytes: usize,
+    /// `TRAWL_LIMITS_URL_LENGTH`: longest request target (path and query).
+    pub url_length: usize,
+    /// `TRAWL_LIMITS_HEADER_BYTES`: most bytes of request headers, names and values.
+    pub header_bytes: usize,
+    /// `TRAWL_LIMITS_HEADER_COUNT`: most request headers.
+    pub header_count: usize,
+    /// `TRAWL_LIMITS_JSON_DEPTH`: deepest nesting of arrays and objects in a JSON body.
+    pub json_depth: usize,
+    /// `TRAWL_LIMITS_BODY_TIMEOUT_SECS`: longest wait for the next piece of a body.
+    pub body_timeout_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            body_bytes: 1024 * 1024,
+            batch_body_bytes: 10 * 1024 * 1024,
+            url_length: 2048,
+            header_bytes: 16 * 1024,
+            header_count: 100,
+            json_depth: 32,
+            body_timeout_secs: 10,
+        }
+    }
+}
+
+/// What the rate limiter does when Redis cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OnBackendError {
+    /// Let requests through (logged and counted in `rate_limit_backend_errors_total`).
+    #[default]
+    Open,
+    /// Refuse them with 503.
+    Closed,
+}
+
+impl FromStr for OnBackendError {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(OnBackendError::Open),
+            "closed" => Ok(OnBackendError::Closed),
+            _ => Err("must be open or closed".into()),
+        }
+    }
+}
+
+/// Rate limits per endpoint class (`crate::edge::rate_limit`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// `TRAWL_RATE_LIMIT_ENABLED`
+    pub enabled: bool,
+    /// `TRAWL_RATE_LIMIT_ON_REDIS_ERROR`: open or closed.
+    pub on_redis_error: OnBackendError,
+    /// `TRAWL_RATE_LIMIT_REDIS_PREFIX`: key prefix; nodes sharing a budget share it.
+    pub redis_prefix: String,
+    /// `TRAWL_RATE_LIMIT_<TIER>`: one policy per tier.
+    pub tiers: TierPolicies,
+    /// `TRAWL_RATE_LIMIT_TEAMS`: per-team overrides, `team-uuid:tier=policy;…`.
+    pub teams: std::collections::BTreeMap<
+        uuid::Uuid,
+        std::collections::BTreeMap<crate::edge::rate_limit::Tier, Policy>,
+    >,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            enabled: true,
+            on_redis_error: OnBackendError::Open,
+            redis_prefix: "trawl:rl".into(),
+            tiers: TierPolicies::default(),
+            teams: Default::default(),
+        }
+    }
+}
+
+/// The policy of each tier (`10/min`, `200/hour,1000/day`, `off`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TierPolicies {
+    pub public: Policy,
+    pub authenticated: Policy,
+    pub admin: Policy,
+    pub scrape: Policy,
+    pub crawl: Policy,
+    pub map: Policy,
+    pub status: Policy,
+    pub search: Policy,
+    pub export: Policy,
+    pub upload: Policy,
+    pub health: Policy,
+    /// Per client IP, on top of the per-account login backoff.
+    pub login: Policy,
+    /// Routes in no other tier.
+    pub default: Policy,
+}
+
+impl TierPolicies {
+    pub fn get(&self, tier: crate::edge::rate_limit::Tier) -> &Policy {
+        use crate::edge::rate_limit::Tier as T;
+        match tier {
+            T::Public => &self.public,
+            T::Authenticated => &self.authenticated,
+            T::Admin => &self.admin,
+            T::Scrape => &self.scrape,
+            T::Crawl => &self.crawl,
+            T::Map => &self.map,
+            T::Status => &self.status,
+            T::Search => &self.search,
+            T::Export => &self.export,
+            T::Upload => &self.upload,
+            T::Health => &self.health,
+            T::Login => &self.login,
+            T::Default => &self.default,
+        }
+    }
+
+    fn get_mut(&mut self, tier: crate::edge::rate_limit::Tier) -> &mut Policy {
+        use crate::edge::rate_limit::Tier as T;
+        match tier {
+            T::Public => &mut self.public,
+            T::Authenticated => &mut self.authenticated,
+            T::Admin => &mut self.admin,
+            T::Scrape => &mut self.scrape,
+            T::Crawl => &mut self.crawl,
+            T::Map => &mut self.map,
+            T::Status => &mut self.status,
+            T::Search => &mut self.search,
+            T::Export => &mut self.export,
+            T::Upload => &mut self.upload,
+            T::Health => &mut self.health,
+            T::Login => &mut self.login,
+            T::Default => &mut self.default,
+        }
+    }
+}
+
+impl Default for TierPolicies {
+    fn default() -> Self {
+        let p = |s: &str| s.parse::<Policy>().expect("default policies parse");
+        TierPolicies {
+            public: p("10/min"),
+            authenticated: p("60/min"),
+            admin: p("1000/min"),
+            scrape: p("100/min"),
+            crawl: p("15/min"),
+            map: p("100/min"),
+            status: p("1500/min"),
+            search: p("20/min"),
+            export: p("20/hour"),
+            upload: p("5/min"),
+            health: p("100/min"),
+            login: p("10/min"),
+            default: p("200/hour,1000/day"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -279,8 +476,6 @@ pub struct AuthConfig {
     /// `TRAWL_AUTH_ALLOW_QUERY_API_KEY`: accept `?api_key=` (it can leak through proxies'
     /// logs and browser history; off unless a client cannot send headers).
     pub allow_query_api_key: bool,
-    /// `TRAWL_AUTH_LOGIN_IP_PER_MINUTE`: login attempts one client IP may make a minute.
-    pub login_ip_per_minute: u32,
     /// `TRAWL_AUTH_COOKIE_SECURE`: mark the session cookie `Secure`. Default: in staging
     /// and production, or when `TRAWL_PUBLIC_URL` is https.
     pub cookie_secure: Option<bool>,
@@ -293,7 +488,6 @@ impl Default for AuthConfig {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             allow_query_api_key: false,
-            login_ip_per_minute: 30,
             cookie_secure: None,
         }
     }
@@ -392,6 +586,9 @@ impl Default for Config {
             schedule: ScheduleConfig::default(),
             webhook: WebhookConfig::default(),
             auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
+            limits: LimitsConfig::default(),
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -406,6 +603,8 @@ impl Default for ServerConfig {
             metrics_on_main: true,
             shutdown_grace_secs: 20,
             request_timeout_secs: 60,
+            force_https: false,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -513,6 +712,85 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.server.request_timeout_secs = parse_num(v)?;
         Ok(())
     }),
+    ("TRAWL_FORCE_HTTPS", |c, v| {
+        c.server.force_https = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_CORS_ORIGINS", |c, v| {
+        c.server.cors_origins = parse_list(v, |s| Ok(s.to_string()))?;
+        Ok(())
+    }),
+    ("TRAWL_TLS_CERT", |c, v| {
+        c.tls.cert = Some(nonempty_path(v)?);
+        Ok(())
+    }),
+    ("TRAWL_TLS_KEY", |c, v| {
+        c.tls.key = Some(nonempty_path(v)?);
+        Ok(())
+    }),
+    ("TRAWL_TLS_REDIRECT_BIND", |c, v| {
+        c.tls.redirect_bind = Some(parse_bind(v)?);
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_BODY_BYTES", |c, v| {
+        c.limits.body_bytes = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_BATCH_BODY_BYTES", |c, v| {
+        c.limits.batch_body_bytes = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_URL_LENGTH", |c, v| {
+        c.limits.url_length = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_HEADER_BYTES", |c, v| {
+        c.limits.header_bytes = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_HEADER_COUNT", |c, v| {
+        c.limits.header_count = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_JSON_DEPTH", |c, v| {
+        c.limits.json_depth = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_LIMITS_BODY_TIMEOUT_SECS", |c, v| {
+        c.limits.body_timeout_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_RATE_LIMIT_ENABLED", |c, v| {
+        c.rate_limit.enabled = parse_bool(v)?;
+        Ok(())
+    }),
+    ("TRAWL_RATE_LIMIT_ON_REDIS_ERROR", |c, v| {
+        c.rate_limit.on_redis_error = v.parse()?;
+        Ok(())
+    }),
+    ("TRAWL_RATE_LIMIT_REDIS_PREFIX", |c, v| {
+        c.rate_limit.redis_prefix = v.trim().to_string();
+        Ok(())
+    }),
+    ("TRAWL_RATE_LIMIT_TEAMS", |c, v| {
+        c.rate_limit.teams = parse_team_overrides(v)?;
+        Ok(())
+    }),
+    ("TRAWL_RATE_LIMIT_PUBLIC", |c, v| set_tier(c, "public", v)),
+    ("TRAWL_RATE_LIMIT_AUTHENTICATED", |c, v| {
+        set_tier(c, "authenticated", v)
+    }),
+    ("TRAWL_RATE_LIMIT_ADMIN", |c, v| set_tier(c, "admin", v)),
+    ("TRAWL_RATE_LIMIT_SCRAPE", |c, v| set_tier(c, "scrape", v)),
+    ("TRAWL_RATE_LIMIT_CRAWL", |c, v| set_tier(c, "crawl", v)),
+    ("TRAWL_RATE_LIMIT_MAP", |c, v| set_tier(c, "map", v)),
+    ("TRAWL_RATE_LIMIT_STATUS", |c, v| set_tier(c, "status", v)),
+    ("TRAWL_RATE_LIMIT_SEARCH", |c, v| set_tier(c, "search", v)),
+    ("TRAWL_RATE_LIMIT_EXPORT", |c, v| set_tier(c, "export", v)),
+    ("TRAWL_RATE_LIMIT_UPLOAD", |c, v| set_tier(c, "upload", v)),
+    ("TRAWL_RATE_LIMIT_HEALTH", |c, v| set_tier(c, "health", v)),
+    ("TRAWL_RATE_LIMIT_LOGIN", |c, v| set_tier(c, "login", v)),
+    ("TRAWL_RATE_LIMIT_DEFAULT", |c, v| set_tier(c, "default", v)),
     ("TRAWL_DATABASE_URL", |c, v| {
         c.database.url = Some(Secret::new(v));
         Ok(())
@@ -678,10 +956,6 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
     }),
     ("TRAWL_AUTH_ALLOW_QUERY_API_KEY", |c, v| {
         c.auth.allow_query_api_key = parse_bool(v)?;
-        Ok(())
-    }),
-    ("TRAWL_AUTH_LOGIN_IP_PER_MINUTE", |c, v| {
-        c.auth.login_ip_per_minute = parse_num(v)?;
         Ok(())
     }),
     ("TRAWL_AUTH_COOKIE_SECURE", |c, v| {
@@ -861,6 +1135,7 @@ impl Config {
             ));
         }
         self.validate_jobs()?;
+        self.validate_edge()?;
         let a = &self.auth;
         if a.session_idle_secs == 0 || a.session_idle_secs > a.session_absolute_secs {
             return Err(ConfigError::new(
@@ -874,12 +1149,6 @@ impl Config {
                 "must be at most 30 days",
             ));
         }
-        if a.login_ip_per_minute == 0 {
-            return Err(ConfigError::new(
-                "auth.login_ip_per_minute",
-                "must be at least 1",
-            ));
-        }
         if self.env.is_strict() {
             if let Some(secret) = &self.secret {
                 crate::secret::check_strength(secret.expose())
@@ -888,6 +1157,54 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| ConfigError::new("log.level", format!("not a valid filter: {e}")))?;
+        Ok(())
+    }
+
+    fn validate_edge(&self) -> Result<(), ConfigError> {
+        for origin in &self.server.cors_origins {
+            check_origin(origin).map_err(|r| ConfigError::new("server.cors_origins", r))?;
+        }
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "tls",
+                    "TRAWL_TLS_CERT and TRAWL_TLS_KEY must be set together",
+                ))
+            }
+            _ => {}
+        }
+        if self.tls.redirect_bind.is_some() && !self.tls.enabled() {
+            return Err(ConfigError::new(
+                "tls.redirect_bind",
+                "needs TRAWL_TLS_CERT and TRAWL_TLS_KEY",
+            ));
+        }
+        let l = &self.limits;
+        for (key, value, least) in [
+            ("limits.body_bytes", l.body_bytes, 1024),
+            ("limits.batch_body_bytes", l.batch_body_bytes, 1024),
+            ("limits.url_length", l.url_length, 256),
+            ("limits.header_bytes", l.header_bytes, 1024),
+            ("limits.header_count", l.header_count, 16),
+            ("limits.json_depth", l.json_depth, 4),
+            ("limits.body_timeout_secs", l.body_timeout_secs as usize, 1),
+        ] {
+            if value < least {
+                return Err(ConfigError::new(key, format!("must be at least {least}")));
+            }
+        }
+        if l.batch_body_bytes < l.body_bytes {
+            return Err(ConfigError::new(
+                "limits.batch_body_bytes",
+                "must be at least limits.body_bytes",
+            ));
+        }
+        if self.rate_limit.redis_prefix.is_empty() {
+            return Err(ConfigError::new(
+                "rate_limit.redis_prefix",
+                "must not be empty",
+            ));
+        }
         Ok(())
     }
 
@@ -1048,6 +1365,40 @@ fn parse_public_url(v: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
+fn set_tier(c: &mut Config, tier: &str, v: &str) -> Result<(), String> {
+    let tier = tier.parse()?;
+    *c.rate_limit.tiers.get_mut(tier) = v.parse()?;
+    Ok(())
+}
+
+/// `team-uuid:tier=policy;team-uuid:tier=policy` (policies may hold commas).
+fn parse_team_overrides(
+    v: &str,
+) -> Result<
+    std::collections::BTreeMap<
+        uuid::Uuid,
+        std::collections::BTreeMap<crate::edge::rate_limit::Tier, Policy>,
+    >,
+    String,
+> {
+    let mut out: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> =
+        Default::default();
+    for item in v.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (team, rest) = item
+            .split_once(':')
+            .ok_or_else(|| format!("expected team-uuid:tier=policy, got {item:?}"))?;
+        let team = uuid::Uuid::parse_str(team.trim())
+            .map_err(|_| format!("not a team id (UUID): {team:?}"))?;
+        let (tier, policy) = rest
+            .split_once('=')
+            .ok_or_else(|| format!("expected team-uuid:tier=policy, got {item:?}"))?;
+        out.entry(team)
+            .or_default()
+            .insert(tier.parse()?, policy.parse()?);
+    }
+    Ok(out)
+}
+
 fn parse_bool(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -1060,6 +1411,24 @@ fn parse_num<T: FromStr>(v: &str) -> Result<T, String> {
     v.trim()
         .parse()
         .map_err(|_| format!("must be a whole number, got {v:?}"))
+}
+
+/// A CORS origin: `scheme://host[:port]`, nothing more; never `*` (credentials are
+/// allowed, and browsers refuse `*` with them anyway).
+fn check_origin(v: &str) -> Result<(), String> {
+    if v.contains('*') {
+        return Err("wildcards are not allowed; list each origin".into());
+    }
+    let url = url::Url::parse(v).map_err(|_| format!("not an origin: {v:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(format!("must be an http(s) origin, got {v:?}"));
+    }
+    if url.origin().ascii_serialization() != v.trim_end_matches('/') {
+        return Err(format!(
+            "must be scheme://host[:port] with no path, got {v:?}"
+        ));
+    }
+    Ok(())
 }
 
 fn parse_cidr(v: &str) -> Result<IpNet, String> {
@@ -1167,13 +1536,21 @@ mod tests {
             ("TRAWL_TRUSTED_PROXIES", "10.0.0.0/8,bogus", "CIDR"),
             ("TRAWL_METRICS_ON_MAIN", "maybe", "true or false"),
             ("TRAWL_REDIS_URL", "http://x", "redis://"),
+            ("TRAWL_RATE_LIMIT_SCRAPE", "10/week", "unit"),
+            ("TRAWL_RATE_LIMIT_TEAMS", "nope:scrape=1/min", "UUID"),
+            ("TRAWL_CORS_ORIGINS", "*", "wildcard"),
+            ("TRAWL_LIMITS_JSON_DEPTH", "1", "at least"),
         ];
         for (key, value, rule) in cases {
             let err = Config::load(None, env(&[(key, value)]), &Overrides::default()).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains(rule), "{key}={value}: {msg}");
             assert!(
-                msg.contains(key) || msg.contains("database.url") || msg.contains("redis.url"),
+                msg.contains(key)
+                    || msg.contains("database.url")
+                    || msg.contains("redis.url")
+                    || msg.contains("cors_origins")
+                    || msg.contains("json_depth"),
                 "{key}: {msg}"
             );
         }

@@ -43,6 +43,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("not allowed")]
     Forbidden,
+    /// A cookie-authenticated change without a valid CSRF token or from another site.
+    #[error("CSRF check failed: {0}")]
+    CsrfRejected(&'static str),
     /// The named resource does not exist (or belongs to another team).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -61,6 +64,11 @@ pub enum AppError {
     /// The body's Content-Type is not one the endpoint reads; says which it takes.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The request target (path and query) is longer than the limit.
+    #[error("the URL is longer than {0} bytes")]
+    UriTooLong(usize),
+    #[error("request headers too large or too many")]
+    HeadersTooLarge,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("request timed out")]
@@ -81,7 +89,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) | AppError::JobExpired | AppError::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
@@ -89,6 +97,8 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            AppError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -104,7 +114,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::CsrfRejected(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::JobExpired => "job_expired",
             AppError::RouteNotFound => "route_not_found",
@@ -112,6 +122,8 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::UriTooLong(_) => "uri_too_long",
+            AppError::HeadersTooLarge => "headers_too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Timeout => "timeout",
             AppError::Unavailable(_) => "unavailable",
@@ -185,6 +197,11 @@ impl IntoResponse for AppError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"trawl\""),
             );
+        }
+        if matches!(self, AppError::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
         }
         if let AppError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod crawl;
+pub mod edge;
 pub mod error;
 pub mod fetch;
 pub mod http;

@@ -194,6 +194,14 @@ fn describe() {
         "HTTP request latency by route template"
     );
     metrics::describe_gauge!("db_pool_connections", "Database pool connections by state");
+    metrics::describe_counter!(
+        "rate_limited_total",
+        "Requests refused with 429, by rate-limit tier"
+    );
+    metrics::describe_counter!(
+        "rate_limit_backend_errors_total",
+        "Rate-limit checks the Redis backend could not answer"
+    );
     process_collector().describe();
 }
 

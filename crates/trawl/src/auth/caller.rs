@@ -7,8 +7,10 @@
 //! 3. `?api_key=<key>`, only with `auth.allow_query_api_key` (the query string is never
 //!    logged);
 //! 4. the dashboard session cookie `__Host-trawl_session`. Unsafe methods must then
-//!    carry the session's CSRF token in `X-CSRF-Token`, and cross-site requests
-//!    (`Sec-Fetch-Site: cross-site`) are refused.
+//!    pass the CSRF check (`http::middleware::csrf`) before they get here.
+//!
+//! The rate limiter authenticates the caller first (its budget is per key or user) and
+//! leaves the `Caller` in the request's extensions; the extractor then reuses it.
 //!
 //! A key with a bad prefix or checksum is refused before any database work. Key
 //! lookups are remembered for at most one second, so revocation takes effect on every
@@ -34,13 +36,12 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Uri};
 use chrono::Utc;
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::roles::{Role, Scope};
-use super::{audit, jwt, keys, Auth, CSRF_HEADER, SESSION_COOKIE};
+use super::{audit, jwt, keys, Auth, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::identity::{KeyCredential, SessionKind};
@@ -164,12 +165,11 @@ impl RequestMeta {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let ip = match peer {
-            Some(p) if state.is_trusted_proxy(p) => {
-                forwarded_client(&parts.headers, state).or(Some(p))
-            }
-            other => other,
-        };
+        let ip = crate::edge::client_ip::client_ip(
+            peer,
+            &parts.headers,
+            &state.config.server.trusted_proxies,
+        );
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -177,14 +177,6 @@ impl RequestMeta {
             .map(|s| s.chars().take(256).collect());
         RequestMeta { ip, user_agent }
     }
-}
-
-/// The right-most `X-Forwarded-For` address that is not itself a trusted proxy.
-fn forwarded_client(headers: &HeaderMap, state: &AppState) -> Option<IpAddr> {
-    let list = headers.get("x-forwarded-for")?.to_str().ok()?;
-    list.rsplit(',')
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .find(|ip| !state.is_trusted_proxy(*ip))
 }
 
 impl FromRequestParts<AppState> for RequestMeta {
@@ -205,7 +197,10 @@ enum Presented {
 }
 
 fn presented(parts: &Parts, auth: &Auth) -> Result<Option<Presented>, AppError> {
-    let h = &parts.headers;
+    presented_in(&parts.headers, &parts.uri, auth)
+}
+
+fn presented_in(h: &HeaderMap, uri: &Uri, auth: &Auth) -> Result<Option<Presented>, AppError> {
     if let Some(v) = h.get(header::AUTHORIZATION) {
         let v = v.to_str().map_err(|_| AppError::Unauthorized)?;
         let (scheme, token) = v.split_once(' ').ok_or(AppError::Unauthorized)?;
@@ -226,7 +221,7 @@ fn presented(parts: &Parts, auth: &Auth) -> Result<Option<Presented>, AppError> 
         return Ok(Some(Presented::Key(v.trim().to_string())));
     }
     if auth.settings().allow_query_api_key {
-        if let Some(q) = parts.uri.query() {
+        if let Some(q) = uri.query() {
             if let Some(k) = url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "api_key")
                 .map(|(_, v)| v.into_owned())
@@ -236,6 +231,25 @@ fn presented(parts: &Parts, auth: &Auth) -> Result<Option<Presented>, AppError> 
         }
     }
     Ok(session_cookie(h).map(Presented::Session))
+}
+
+/// The session token when the session cookie is the credential this request would be
+/// authenticated by (no key or bearer token takes precedence over it).
+pub fn session_credential(h: &HeaderMap, uri: &Uri, auth: &Auth) -> Option<String> {
+    match presented_in(h, uri, auth) {
+        Ok(Some(Presented::Session(s))) => Some(s),
+        _ => None,
+    }
+}
+
+/// Authenticates the request for the edge layers, leaving the `Caller` in the
+/// extensions for the handler. `None` for anonymous requests and failed credentials
+/// (the handler's extractor then gives the proper refusal).
+pub async fn resolve_for_edge(parts: &mut Parts, state: &AppState) -> Option<Caller> {
+    let p = presented(parts, &state.auth).ok()??;
+    let caller = authenticate(p, parts, state).await.ok()?;
+    parts.extensions.insert(caller.clone());
+    Some(caller)
 }
 
 /// The value of the session cookie, if the request carries one.
@@ -254,6 +268,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
         match presented(parts, &state.auth)? {
             Some(p) => authenticate(p, parts, state).await,
             None => Err(AppError::Unauthorized),
@@ -268,6 +285,9 @@ impl OptionalFromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, AppError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(Some(c.clone()));
+        }
         match presented(parts, &state.auth)? {
             Some(p) => authenticate(p, parts, state).await.map(Some),
             None => Ok(None),
@@ -279,7 +299,7 @@ async fn authenticate(p: Presented, parts: &Parts, state: &AppState) -> Result<C
     let mut caller = match p {
         Presented::Key(k) => by_key(&k, state).await,
         Presented::Jwt(t) => by_jwt(&t, state).await,
-        Presented::Session(s) => by_session(&s, parts, state).await,
+        Presented::Session(s) => by_session(&s, state).await,
     }?;
     caller.meta = RequestMeta::of(parts, state);
     caller.audit_to = Some(AuditSink(state.store.clone()));
@@ -381,7 +401,7 @@ pub(crate) async fn user_caller(
     })
 }
 
-async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+async fn by_session(token: &str, state: &AppState) -> Result<Caller, AppError> {
     let hash = keys::hash_token(token);
     let s = state
         .store
@@ -393,37 +413,10 @@ async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Call
     if s.revoked_at.is_some() || s.expires_at <= now || s.last_seen_at + idle <= now {
         return Err(AppError::Unauthorized);
     }
-    if is_unsafe(&parts.method) {
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site");
-        let sent = parts
-            .headers
-            .get(CSRF_HEADER)
-            .map(|v| v.as_bytes())
-            .unwrap_or_default();
-        let expected = s.csrf_token.as_deref().unwrap_or_default().as_bytes();
-        if cross_site || expected.is_empty() || !bool::from(sent.ct_eq(expected)) {
-            let meta = RequestMeta::of(parts, state);
-            let mut e = audit::event(audit::AUTHZ_FAIL, &meta);
-            e.actor_type = "user".into();
-            e.actor_id = Some(s.user_id.to_string());
-            e.credential_id = Some(s.id.to_string());
-            e.outcome = "failure".into();
-            e.reason = Some("csrf token missing or wrong".into());
-            audit::record(state.store.as_ref(), e).await;
-            return Err(AppError::Forbidden);
-        }
-    }
     // Idle time is tracked to the minute: one write a minute per active session.
     if now - s.last_seen_at > chrono::Duration::seconds(60) {
         state.store.touch_session(s.id).await?;
     }
     let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
     user_caller(state, s.user_id, team, Via::Session, s.id).await
-}
-
-fn is_unsafe(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }

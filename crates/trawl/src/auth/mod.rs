@@ -62,6 +62,7 @@ struct Inner {
     keys: RwLock<HashMap<String, CachedKey>>,
     touched: Mutex<HashMap<Uuid, Instant>>,
     throttle: throttle::LoginThrottle,
+    csrf: crate::edge::csrf::CsrfKeys,
 }
 
 impl Auth {
@@ -85,7 +86,8 @@ impl Auth {
                 jwt: jwt::JwtKeys::new(config.secret.as_ref()),
                 keys: RwLock::new(HashMap::new()),
                 touched: Mutex::new(HashMap::new()),
-                throttle: throttle::LoginThrottle::new(config.auth.login_ip_per_minute),
+                throttle: throttle::LoginThrottle::new(),
+                csrf: crate::edge::csrf::CsrfKeys::new(config.secret.as_ref()),
             }),
         }
     }
@@ -104,6 +106,11 @@ impl Auth {
 
     pub fn throttle(&self) -> &throttle::LoginThrottle {
         &self.inner.throttle
+    }
+
+    /// Signs and checks the CSRF tokens of cookie sessions.
+    pub fn csrf(&self) -> &crate::edge::csrf::CsrfKeys {
+        &self.inner.csrf
     }
 
     /// A remembered key lookup younger than the cache TTL: `Some(None)` means "no such

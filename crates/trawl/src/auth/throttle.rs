@@ -1,11 +1,11 @@
-//! Login throttling: exponential backoff per account after repeated failures, and a
-//! cap on attempts per client IP. Both answer 429 with `Retry-After`.
+//! Login throttling: exponential backoff per account after repeated failures, answered
+//! with 429 and `Retry-After`. The cap on attempts per client IP is the rate limiter's
+//! `login` tier (`crate::edge::rate_limit`), which Redis shares across nodes.
 //!
 //! Kept in process memory, keyed by the normalised email whether or not the account
 //! exists (so a lockout does not reveal which emails are registered).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,13 +15,11 @@ const FIRST_LOCK: Duration = Duration::from_secs(30);
 const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 /// Failure counts are forgotten after this long without a failure.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-const WINDOW: Duration = Duration::from_secs(60);
 const MAX_ENTRIES: usize = 100_000;
 
+#[derive(Default)]
 pub struct LoginThrottle {
-    per_ip_per_minute: u32,
     accounts: Mutex<HashMap<String, Account>>,
-    ips: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -40,31 +38,8 @@ pub enum FailureOutcome {
 }
 
 impl LoginThrottle {
-    pub fn new(per_ip_per_minute: u32) -> Self {
-        LoginThrottle {
-            per_ip_per_minute,
-            accounts: Mutex::new(HashMap::new()),
-            ips: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts an attempt from `ip`; `Err(retry_after)` when over the limit.
-    pub fn check_ip(&self, ip: Option<IpAddr>) -> Result<(), Duration> {
-        let Some(ip) = ip else { return Ok(()) };
-        let mut ips = self.ips.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if ips.len() > MAX_ENTRIES {
-            ips.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        }
-        let entry = ips.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > self.per_ip_per_minute {
-            return Err(WINDOW.saturating_sub(now.duration_since(entry.0)));
-        }
-        Ok(())
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// `Err(retry_after)` while the account is locked.
@@ -115,7 +90,7 @@ mod tests {
 
     #[test]
     fn fifth_failure_locks_and_locks_grow() {
-        let t = LoginThrottle::new(100);
+        let t = LoginThrottle::new();
         for _ in 0..4 {
             assert_eq!(t.record_failure("a@x.io"), FailureOutcome::Counted);
         }
@@ -131,15 +106,5 @@ mod tests {
         );
         t.record_success("a@x.io");
         assert!(t.check_account("a@x.io").is_ok());
-    }
-
-    #[test]
-    fn ip_limit_counts_attempts_in_a_window() {
-        let t = LoginThrottle::new(2);
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!(t.check_ip(Some(ip)).is_ok());
-        assert!(t.check_ip(Some(ip)).is_ok());
-        assert!(t.check_ip(Some(ip)).is_err());
-        assert!(t.check_ip(None).is_ok());
     }
 }

@@ -2,7 +2,7 @@
 //! ones, cancel, list live workers. Instance admins only (401 without a credential, 403
 //! with one that is not an instance admin's).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::auth::{audit, Caller};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::ApiQuery;
 use crate::jobs::metrics::alive_window;
 use crate::store::jobs::{Job, JobFilter, JobLookup, JobState};
 
@@ -35,7 +36,7 @@ struct ListQuery {
 async fn list_jobs(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Value>> {
     caller.require_instance_admin()?;
     let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {

@@ -2,7 +2,7 @@
 //! (every team, or one with `team_id`). Newest first, cursor-paged; `format=jsonl`
 //! streams one event per line for export.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use crate::auth::{Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::ApiQuery;
 use crate::store::identity::AuditFilter;
 
 pub fn router() -> Router<AppState> {
@@ -46,7 +47,7 @@ fn parse_time(field: &str, v: Option<&str>) -> AppResult<Option<DateTime<Utc>>> 
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Response> {
     caller.require_role(Role::Admin)?;
     caller.require_scope(Scope::Admin)?;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::extract::ApiJson;
 use super::AppState;
 use crate::auth::caller::{session_cookie, user_caller};
 use crate::auth::throttle::FailureOutcome;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/refresh", post(refresh))
         .route("/api/v1/auth/password", post(change_password))
         .route("/api/v1/auth/me", get(me))
+        .route("/api/v1/auth/csrf", get(csrf_token))
 }
 
 #[derive(Deserialize)]
@@ -50,7 +52,7 @@ struct Credentials {
 async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
-    Json(body): Json<Credentials>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> AppResult<Response> {
     let mode = state.config.registration();
     let email = normalize_email(&body.email).map_err(|r| AppError::invalid("email", r))?;
@@ -111,12 +113,8 @@ async fn check_password(
     meta: &RequestMeta,
     body: &Credentials,
 ) -> AppResult<(User, Uuid, Role)> {
+    // Attempts per client IP are capped by the rate limiter's `login` tier.
     let throttle = state.auth.throttle();
-    if let Err(wait) = throttle.check_ip(meta.ip) {
-        return Err(AppError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
     // An invalid email is treated like an unknown one: no early, faster answer.
     let email = normalize_email(&body.email).unwrap_or_else(|_| body.email.to_lowercase());
     if let Err(wait) = throttle.check_account(&email) {
@@ -216,7 +214,7 @@ async fn login(
     State(state): State<AppState>,
     meta: RequestMeta,
     headers: HeaderMap,
-    Json(body): Json<Credentials>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> AppResult<Response> {
     let (user, team, role) = check_password(&state, &meta, &body).await?;
     if let Some(old) = session_cookie(&headers) {
@@ -229,7 +227,7 @@ async fn login(
         }
     }
     let token = keys::opaque_token();
-    let csrf = keys::opaque_token();
+    let csrf = state.auth.csrf().token_for(&token);
     let absolute = state.auth.settings().session_absolute_secs as i64;
     let session_id = Uuid::now_v7();
     state
@@ -315,7 +313,7 @@ async fn issue_tokens(
 async fn token(
     State(state): State<AppState>,
     meta: RequestMeta,
-    Json(body): Json<Credentials>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> AppResult<Response> {
     let (user, team, _) = check_password(&state, &meta, &body).await?;
     let family = Uuid::now_v7();
@@ -337,7 +335,7 @@ struct RefreshBody {
 async fn refresh(
     State(state): State<AppState>,
     meta: RequestMeta,
-    Json(body): Json<RefreshBody>,
+    ApiJson(body): ApiJson<RefreshBody>,
 ) -> AppResult<Response> {
     let hash = keys::hash_token(body.refresh_token.expose());
     match state.store.use_refresh_token(&hash).await? {
@@ -379,7 +377,7 @@ struct PasswordBody {
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<PasswordBody>,
+    ApiJson(body): ApiJson<PasswordBody>,
 ) -> AppResult<Response> {
     let user_id = caller.require_user()?;
     let user = state
@@ -406,6 +404,25 @@ async fn change_password(
     r.headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok(r)
+}
+
+/// The CSRF token of the caller's session, for a page that has lost the one the login
+/// response carried.
+async fn csrf_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> AppResult<Response> {
+    if caller.via != Via::Session {
+        return Err(AppError::invalid(
+            "credential",
+            "a CSRF token belongs to a cookie session; keys and bearer tokens need none",
+        ));
+    }
+    let token = session_cookie(&headers).ok_or(AppError::Unauthorized)?;
+    Ok(no_store(
+        Json(json!({ "csrf_token": state.auth.csrf().token_for(&token) })).into_response(),
+    ))
 }
 
 async fn me(caller: Caller) -> Json<Value> {

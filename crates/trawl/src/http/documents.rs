@@ -2,7 +2,7 @@
 //! ETag), delete, streamed export as JSON lines or CSV, and import of a URL list as a batch.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::extract::ApiQuery;
 use super::AppState;
 use crate::auth::{Caller, Role, Scope};
 use crate::crawl::options::{BatchRequest, MAX_BATCH_URLS};
@@ -163,7 +164,7 @@ fn next_cursor(q: &DocumentQuery, page: &[DocumentRow]) -> Option<String> {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filters): Query<Filters>,
+    ApiQuery(filters): ApiQuery<Filters>,
 ) -> AppResult<Json<Value>> {
     caller.require_scope(Scope::DocumentsRead)?;
     if filters.format.is_some() {
@@ -289,7 +290,7 @@ fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
 async fn export(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filters): Query<Filters>,
+    ApiQuery(filters): ApiQuery<Filters>,
 ) -> AppResult<Response> {
     caller.require_scope(Scope::DocumentsRead)?;
     let format = match non_empty(&filters.format).unwrap_or("jsonl") {
@@ -407,7 +408,7 @@ struct ImportParams {
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<ImportParams>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
 ) -> AppResult<(StatusCode, Json<Value>)> {

@@ -153,8 +153,33 @@ async fn deep(State(state): State<AppState>) -> Response {
     };
     let redis_down = matches!(redis.status, CheckStatus::Down);
     checks.insert("redis", redis);
+    let limiter = state.limiter.health();
+    let limiter_down = limiter.backend == "redis" && (redis_down || !limiter.backend_reachable);
+    let fail_closed = limiter_down && limiter.on_redis_error == "fail_closed";
+    checks.insert(
+        "rate_limit",
+        Check {
+            status: if limiter_down {
+                CheckStatus::Down
+            } else {
+                CheckStatus::Ok
+            },
+            latency_ms: None,
+            detail: limiter_down.then(|| {
+                if fail_closed {
+                    "backend unreachable: refusing limited requests (fail-closed)".into()
+                } else {
+                    "backend unreachable: requests pass unlimited (fail-open)".into()
+                }
+            }),
+            figures: serde_json::to_value(&limiter)
+                .ok()
+                .and_then(|v| v.as_object().cloned()),
+        },
+    );
 
-    let (status, overall) = if !db_up || !schema_ok {
+    // Failing closed, the service refuses work: that is unhealthy, not degraded.
+    let (status, overall) = if !db_up || !schema_ok || fail_closed {
         (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
     } else if redis_down || workers_down {
         (StatusCode::OK, "degraded")

@@ -1,7 +1,7 @@
 //! `/api/v1/jobs`: a team's own jobs. Operators enqueue, cancel and retry; viewers list and
 //! read them and their pages. Another team's job answers 404.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::extract::{ApiJson, ApiQuery};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
 use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
@@ -58,7 +59,7 @@ const KINDS_WITH_WEBHOOKS: &[&str] = &[
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewJobBody>,
+    ApiJson(body): ApiJson<NewJobBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;
@@ -169,7 +170,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Value>> {
     caller.require_scope(Scope::JobsRead)?;
     let mut errors = Vec::new();
@@ -235,7 +236,7 @@ async fn pages(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PagesQuery>,
+    ApiQuery(q): ApiQuery<PagesQuery>,
 ) -> AppResult<Json<Value>> {
     let job = team_job(&state, &caller, &id).await?;
     caller.require_scope(Scope::DocumentsRead)?;

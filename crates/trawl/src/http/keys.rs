@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::extract::ApiJson;
 use super::AppState;
 use crate::auth::{self, audit, Caller, KeyRequest, Role, Scope};
 use crate::error::{AppError, AppResult};
@@ -44,7 +45,7 @@ struct NewKeyBody {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewKeyBody>,
+    ApiJson(body): ApiJson<NewKeyBody>,
 ) -> AppResult<Response> {
     require_key_admin(&caller)?;
     let role = body.role.unwrap_or(Role::Operator);

@@ -5,9 +5,11 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod documents;
+pub mod extract;
 pub mod health;
 pub mod jobs;
 pub mod keys;
+pub mod landing;
 pub mod metrics;
 pub mod middleware;
 pub mod schedules;
@@ -22,9 +24,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -53,6 +59,8 @@ pub struct Shared {
     pub scraper: crate::scrape::Scraper,
     /// Credentials, sessions, login throttling (see [`crate::auth::Caller`]).
     pub auth: crate::auth::Auth,
+    /// Tiered request budgets, in memory or shared through Redis.
+    pub limiter: crate::edge::rate_limit::RateLimiter,
     pub started: Instant,
     /// Base URL for links the API returns, without a trailing slash.
     pub public_base: Arc<str>,
@@ -93,6 +101,7 @@ impl AppState {
     ) -> Self {
         AppState(Arc::new(Shared {
             auth: crate::auth::Auth::new(&config),
+            limiter: crate::edge::rate_limit::RateLimiter::new(&config.rate_limit, redis.clone()),
             config,
             store,
             redis,
@@ -140,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::router())
         .merge(webhooks::router())
         .merge(tasks::router())
+        .merge(landing::router())
         .merge(v2::router());
     if state.config.server.metrics_on_main {
         routes = routes.merge(metrics::router());
@@ -149,18 +159,81 @@ pub fn router(state: AppState) -> Router {
 
 /// Wraps `routes` in the fallbacks and edge layers every request passes through. Public
 /// so tests can put a deliberately failing route behind the same layers.
+///
+/// From the outside in: security headers (so that every response has them, even a
+/// time-out), `observe` (request id, time limit, logs, metrics), Firecrawl's error shape
+/// on `/v2`, panic catching, CORS (before the limiter, so preflights are free and
+/// refusals readable), input limits, the rate limiter, CSRF, then the route.
 pub fn with_edge_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let cors = cors_layer(&state.config.server.cors_origins);
     routes
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // The size limit is `middleware::limits`, which knows the batch routes.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf::csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limits::limits,
+        ))
+        .layer(option_layer(cors))
         // Inside `observe`, so a panic's 500 still gets the request id, a log line
         // and its metrics.
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(v2::firecrawl_errors_at_edge))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe::observe,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::headers::security_headers,
+        ))
         .with_state(state)
+}
+
+/// CORS for the configured origins only (none: no CORS headers at all). Credentials
+/// are allowed, which is why an origin is never `*` (config validation refuses it).
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<_> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-api-key"),
+                HeaderName::from_static(crate::auth::CSRF_HEADER),
+                HeaderName::from_static("x-idempotency-key"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("x-request-id"),
+                header::RETRY_AFTER,
+                HeaderName::from_static("ratelimit-limit"),
+                HeaderName::from_static("ratelimit-remaining"),
+                HeaderName::from_static("ratelimit-reset"),
+                HeaderName::from_static("ratelimit-policy"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 async fn route_not_found() -> AppError {

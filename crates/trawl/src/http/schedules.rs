@@ -2,7 +2,7 @@
 //! pages with how they changed since the previous run. Viewers read; operators create,
 //! edit, pause, resume and delete. Another team's schedule answers 404.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::v2::V2Json;
+use super::extract::{ApiJson, ApiQuery};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
@@ -90,7 +90,7 @@ async fn record(state: &AppState, caller: &Caller, s: &Schedule, action: &str) {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    V2Json(body): V2Json<ScheduleBody>,
+    ApiJson(body): ApiJson<ScheduleBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     require_writer(&caller)?;
     let new = Draft::create(body)
@@ -110,7 +110,7 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<Page>,
+    ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<Value>> {
     caller.require_scope(Scope::JobsRead)?;
     let limit = q.limit()?;
@@ -138,7 +138,7 @@ async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    V2Json(body): V2Json<ScheduleBody>,
+    ApiJson(body): ApiJson<ScheduleBody>,
 ) -> AppResult<Json<Value>> {
     let current = team_schedule(&state, &caller, &id).await?;
     require_writer(&caller)?;
@@ -227,7 +227,7 @@ async fn runs(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<Page>,
+    ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<Value>> {
     caller.require_scope(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;
@@ -244,7 +244,7 @@ async fn run_pages(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, job_id)): Path<(String, String)>,
-    Query(q): Query<Page>,
+    ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<Value>> {
     caller.require_scope(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;

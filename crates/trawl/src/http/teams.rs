@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::extract::ApiJson;
 use super::AppState;
 use crate::auth::{audit, normalize_email, Caller, Principal, Role};
 use crate::error::{AppError, AppResult};
@@ -73,7 +74,7 @@ struct NewTeam {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewTeam>,
+    ApiJson(body): ApiJson<NewTeam>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_instance_admin()?;
     let name = body.name.trim();
@@ -120,7 +121,7 @@ async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(body): Json<AddMember>,
+    ApiJson(body): ApiJson<AddMember>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;
@@ -152,7 +153,7 @@ async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, user_id)): Path<(String, String)>,
-    Json(body): Json<SetRole>,
+    ApiJson(body): ApiJson<SetRole>,
 ) -> AppResult<Json<Value>> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::extract::ApiJson;
 use super::AppState;
 use crate::auth::{self, audit, Caller, Role};
 use crate::error::{AppError, AppResult};
@@ -62,7 +63,7 @@ struct NewUserBody {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewUserBody>,
+    ApiJson(body): ApiJson<NewUserBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_instance_admin()?;
     let team = match body.team_id {

@@ -109,10 +109,6 @@ impl Scraper {
         &self.fetcher
     }
 
-    pub fn fetcher(&self) -> &Fetcher {
-        &self.fetcher
-    }
-
     /// Fetches and extracts `url`. An HTTP error status is not an error here: the page
     /// comes back with its `statusCode` and the caller decides.
     pub async fn scrape(&self, url: &Url, plan: &ScrapePlan) -> Result<Scraped, FetchError> {

@@ -104,6 +104,11 @@ pub fn test_config(db: &TestDb, env: &[(&str, &str)]) -> Config {
         ("TRAWL_SECRET".into(), trawl::secret::generate()),
         ("TRAWL_DATABASE_POOL_SIZE".into(), "5".into()),
     ];
+    // The suite sends many requests from one address: rate limits are off unless a
+    // test turns them on (and sets the tiers it checks).
+    if !env.iter().any(|(k, _)| *k == "TRAWL_RATE_LIMIT_ENABLED") {
+        vars.push(("TRAWL_RATE_LIMIT_ENABLED".into(), "false".into()));
+    }
     vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::load(None, vars, &Overrides::default()).expect("test config is valid")
 }
@@ -112,6 +117,8 @@ pub struct TestApp {
     pub base: String,
     /// Base URL of the separate metrics listener, when one is configured.
     pub metrics_base: Option<String>,
+    /// Base URL of the plain-HTTP redirect listener, when TLS and one are configured.
+    pub redirect_base: Option<String>,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub db: TestDb,
@@ -171,6 +178,7 @@ pub async fn start(db: TestDb, config: Config, store: Arc<dyn Store>) -> TestApp
         .expect("build app");
     let base = format!("http://{}", app.local_addr());
     let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
+    let redirect_base = app.redirect_addr().map(|a| format!("http://{a}"));
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -178,6 +186,7 @@ pub async fn start(db: TestDb, config: Config, store: Arc<dyn Store>) -> TestApp
     TestApp {
         base,
         metrics_base,
+        redirect_base,
         client: reqwest::Client::new(),
         store,
         db,

@@ -9,6 +9,8 @@ mod auth;
 mod auth_process;
 mod crawl;
 mod documents;
+mod edge;
+mod edge_process;
 mod fetch;
 mod foundation;
 mod jobs;

@@ -484,7 +484,8 @@ async fn invalid_schedules_are_refused_naming_the_field_and_rule() {
         Some(json!("not an object")),
     )
     .await;
-    assert_eq!(status, 400, "a body that is not an object: {err}");
+    assert_eq!(status, 422, "a body that is not an object: {err}");
+    assert_eq!(field(&err), "body");
 
     let (status, _) = call(
         &app,

@@ -108,7 +108,7 @@ fn label(value: &str) -> &'static str {
 
 /// Inner layers (body limits, extract rejections) answer some errors with a plain body;
 /// clients get the same envelope whatever produced the error.
-fn envelope_bare_error(response: Response) -> Response {
+pub(crate) fn envelope_bare_error(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

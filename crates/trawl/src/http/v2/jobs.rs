@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{Duration as ChronoDuration, SecondsFormat};
@@ -14,6 +14,7 @@ use crate::auth::{Caller, Scope};
 use crate::crawl::options::BatchRequest;
 use crate::crawl::{CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 use crate::scrape::PageDocument;
 use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
@@ -242,7 +243,7 @@ pub async fn crawl_status(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
     status(&state, &caller, &id, CRAWL_KIND, &q).await
 }
@@ -251,7 +252,7 @@ pub async fn batch_status(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HashMap<String, String>>,
 ) -> AppResult<Json<Value>> {
     status(&state, &caller, &id, BATCH_KIND, &q).await
 }

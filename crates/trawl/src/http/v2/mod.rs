@@ -10,7 +10,7 @@ mod jobs;
 mod scrape;
 mod team;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -51,33 +51,16 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A JSON body, parsed with the path of the offending field in the error message
-/// (`limit: invalid type: string "x", expected u64`). Unknown fields are ignored.
+/// (`limit: invalid type: string "x", expected u64`). Unknown fields are ignored; no
+/// Content-Type is required, as Firecrawl's SDKs do not always send one.
 pub struct V2Json<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for V2Json<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for V2Json<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
-        if bytes.is_empty() {
-            return Err(AppError::BadRequest("a JSON body is required".into()));
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(V2Json)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    AppError::BadRequest(format!("the body is not valid JSON: {inner}"))
-                } else if path == "." {
-                    AppError::BadRequest(format!("invalid body: {inner}"))
-                } else {
-                    AppError::invalid(path, inner.to_string())
-                }
-            })
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = crate::http::extract::read_body(req, state).await?;
+        crate::http::extract::parse_json(&bytes, state.config.limits.json_depth).map(V2Json)
     }
 }
 
@@ -96,7 +79,20 @@ pub async fn team_job(state: &AppState, caller: &Caller, id: &str, kind: &str) -
 
 /// Rewrites `/api`-style error envelopes into Firecrawl's error shape.
 async fn firecrawl_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+    to_firecrawl(next.run(req).await).await
+}
+
+/// The same for errors the edge layers give on `/v2/*` before routing reaches
+/// [`router`]'s own layer (rate limits, size limits, CSRF).
+pub async fn firecrawl_errors_at_edge(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/v2/") {
+        return next.run(req).await;
+    }
+    let response = crate::http::middleware::observe::envelope_bare_error(next.run(req).await);
+    to_firecrawl(response).await
+}
+
+async fn to_firecrawl(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

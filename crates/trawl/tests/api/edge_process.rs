@@ -1,0 +1,278 @@
+//! Rate limits across real server processes sharing Redis, and what happens when Redis
+//! goes away. The shared-budget test uses the machine's Redis (`TRAWL_TEST_REDIS_URL`);
+//! the outage tests start a private `redis-server` and stop only that one.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// The machine's Redis for tests; in CI it must be set, elsewhere its absence skips.
+fn test_redis_url() -> Option<String> {
+    match std::env::var("TRAWL_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must set TRAWL_TEST_REDIS_URL: the Redis tests may not be skipped there"
+            );
+            eprintln!("SKIPPED (Redis): TRAWL_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// Kills the child when dropped, so a failing assertion leaves no process behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn trawl(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TRAWL_DATA_DIR", dir)
+        .env("TRAWL_BIND", "127.0.0.1:0")
+        .env("TRAWL_LOG", "warn")
+        .env("TRAWL_JOBS_IN_PROCESS", "false")
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Starts `serve` and returns it with its base URL.
+fn serve(cmd: &mut Command) -> (Killed, String) {
+    let mut child = Killed(
+        cmd.arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn trawl"),
+    );
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if out.read_line(&mut line).unwrap() == 0 {
+            panic!("trawl exited before listening");
+        }
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let base = rest.split_whitespace().next().unwrap().to_string();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in out.lines() {});
+            return (child, base);
+        }
+    }
+    panic!("trawl did not say where it listens");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_sharing_redis_allow_exactly_the_budget() {
+    let Some(redis) = test_redis_url() else {
+        return;
+    };
+    const BUDGET: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = format!("trawl-test:{}", uuid::Uuid::now_v7().simple());
+    let policy = format!("{BUDGET}/hour");
+    let configure = |cmd: &mut Command| {
+        cmd.env("TRAWL_REDIS_URL", &redis)
+            .env("TRAWL_RATE_LIMIT_REDIS_PREFIX", &prefix)
+            .env("TRAWL_RATE_LIMIT_AUTHENTICATED", &policy);
+    };
+    // The first one migrates the shared SQLite file; a key is made before the others.
+    let mut first = trawl(dir.path());
+    configure(&mut first);
+    let mut servers = vec![serve(&mut first)];
+    let out = trawl(dir.path())
+        .args(["keys", "create", "--team", "default", "--name", "shared"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    for _ in 0..2 {
+        let mut cmd = trawl(dir.path());
+        configure(&mut cmd);
+        servers.push(serve(&mut cmd));
+    }
+    trawl::init_crypto();
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..BUDGET * 3 {
+        let url = format!("{}/api/v1/auth/me", servers[i % 3].1);
+        let (client, key) = (client.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut ok = 0usize;
+    let mut limited = 0usize;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => ok += 1,
+            429 => limited += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        ok.abs_diff(BUDGET) <= 1,
+        "{ok} allowed across three processes, budget {BUDGET}"
+    );
+    assert_eq!(ok + limited, BUDGET * 3);
+    drop(servers);
+}
+
+/// A private Redis on a free loopback port, stopped when dropped.
+struct PrivateRedis {
+    child: Option<Child>,
+    url: String,
+}
+
+impl PrivateRedis {
+    fn start() -> Option<PrivateRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "redis-server must be installed in CI: {e}"
+                );
+                eprintln!("SKIPPED (Redis): cannot start redis-server: {e}");
+                return None;
+            }
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "private redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(PrivateRedis {
+            child: Some(child),
+            url: format!("redis://127.0.0.1:{port}"),
+        })
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `configured`: the `TRAWL_RATE_LIMIT_ON_REDIS_ERROR` value, `None` for the default.
+async fn redis_outage(configured: Option<&str>) {
+    let Some(mut redis) = PrivateRedis::start() else {
+        return;
+    };
+    let mode = configured.unwrap_or("open");
+    let mut env = vec![
+        ("TRAWL_RATE_LIMIT_ENABLED", "true"),
+        ("TRAWL_REDIS_URL", redis.url.as_str()),
+    ];
+    if let Some(m) = configured {
+        env.push(("TRAWL_RATE_LIMIT_ON_REDIS_ERROR", m));
+    }
+    let app = spawn_app_with(Backend::Sqlite, &env).await.unwrap();
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["ratelimit-limit"],
+        "10",
+        "limited through Redis"
+    );
+    let h: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(h["checks"]["redis"]["status"], "ok", "{h}");
+    assert_eq!(h["checks"]["rate_limit"]["status"], "ok", "{h}");
+    assert_eq!(h["checks"]["rate_limit"]["backend"], "redis", "{h}");
+
+    redis.stop();
+
+    let r = app.get("/").await;
+    if mode == "open" {
+        assert_eq!(r.status(), 200, "fail-open lets the request through");
+        assert!(r.headers().get("ratelimit-limit").is_none());
+    } else {
+        assert_eq!(r.status(), 503, "fail-closed refuses");
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "unavailable", "{b}");
+    }
+    let r = app.get("/health").await;
+    let status = r.status();
+    let h: Value = r.json().await.unwrap();
+    assert_eq!(h["checks"]["redis"]["status"], "down", "{h}");
+    assert_eq!(h["checks"]["rate_limit"]["status"], "down", "{h}");
+    assert_eq!(h["checks"]["rate_limit"]["backend_reachable"], false, "{h}");
+    if mode == "open" {
+        assert_eq!(status, 200);
+        assert_eq!(h["status"], "degraded", "{h}");
+        assert_eq!(
+            h["checks"]["rate_limit"]["on_redis_error"], "fail_open",
+            "{h}"
+        );
+    } else {
+        assert_eq!(status, 503);
+        assert_eq!(h["status"], "unhealthy", "{h}");
+        assert_eq!(
+            h["checks"]["rate_limit"]["on_redis_error"], "fail_closed",
+            "{h}"
+        );
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("rate_limit_backend_errors_total"),
+        "counted"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stopped_mid_test_fails_open_by_default_and_health_says_so() {
+    redis_outage(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stopped_mid_test_fails_closed_when_configured_and_health_says_so() {
+    redis_outage(Some("closed")).await;
+}
