@@ -20,6 +20,7 @@ pub mod jwt;
 pub mod keys;
 pub mod password;
 pub mod roles;
+pub mod rotation;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -253,6 +254,7 @@ pub async fn create_user(
     password: String,
     team: Option<(Uuid, Role)>,
     only_if_first: bool,
+    invite: Option<String>,
 ) -> Result<crate::store::identity::User, crate::error::AppError> {
     use crate::error::{AppError, FieldError};
     let mut errors = Vec::new();
@@ -274,6 +276,7 @@ pub async fn create_user(
             password_hash: hash,
             team,
             only_if_first,
+            invite,
         })
         .await?)
 }
