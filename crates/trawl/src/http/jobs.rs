@@ -221,7 +221,7 @@ async fn retry(
     let job = team_job(&state, &caller, &id).await?;
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;
-    Ok(Json(state.store.retry_job(job.id).await?))
+    Ok(Json(state.jobs.retry(job.id).await?))
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@
 
 pub mod bench;
 mod builtin;
+mod finished_cache;
 pub mod metrics;
 mod runtime;
 pub mod schedule;
@@ -170,6 +171,7 @@ pub struct Jobs {
     pub store: Arc<dyn Store>,
     pub registry: Arc<Registry>,
     pub config: Arc<JobsConfig>,
+    finished: finished_cache::FinishedCache,
 }
 
 impl Jobs {
@@ -178,6 +180,7 @@ impl Jobs {
             store,
             registry: Arc::new(registry),
             config: Arc::new(config.jobs.clone()),
+            finished: Default::default(),
         }
     }
 
@@ -207,8 +210,16 @@ impl Jobs {
         self.store.enqueue(&jobs).await
     }
 
+    /// Looks a job up; a finished one may come from memory (see `finished_cache`).
     pub async fn get(&self, id: Uuid) -> StoreResult<JobLookup> {
-        self.store.get_job(id).await
+        if let Some(job) = self.finished.get(id) {
+            return Ok(JobLookup::Found(Box::new(Job::clone(&job))));
+        }
+        let found = self.store.get_job(id).await?;
+        if let JobLookup::Found(job) = &found {
+            self.finished.offer(job);
+        }
+        Ok(found)
     }
 
     /// Cancels a queued job at once; a running one is told and stops within a second.
@@ -220,6 +231,7 @@ impl Jobs {
 
     /// Puts a discarded or cancelled job back with a fresh set of attempts.
     pub async fn retry(&self, id: Uuid) -> StoreResult<Job> {
+        self.finished.forget(id);
         self.store.retry_job(id).await
     }
 
