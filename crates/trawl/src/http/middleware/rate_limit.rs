@@ -27,7 +27,7 @@ pub fn tier_for(method: &Method, route: Option<&str>) -> Option<Tier> {
     Some(match route {
         "/health/live" | "/health/ready" | "/metrics" => return None,
         "/health" => Tier::Health,
-        "/" => Tier::Public,
+        "/" | "/docs" | "/openapi.json" => Tier::Public,
         "/api/v1/auth/login" | "/api/v1/auth/token" if post => Tier::Login,
         "/api/v1/auth/register" | "/api/v1/auth/refresh" if post => Tier::Public,
         "/v2/scrape" | "/api/tasks/scrape" if post => Tier::Scrape,
