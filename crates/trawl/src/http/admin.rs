@@ -30,13 +30,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// `queued`, `running`, `succeeded`, `failed`, `cancelled` or `discarded`.
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
     /// A job kind, e.g. `scrape`, `crawl`.
     kind: Option<String>,
     /// `next_cursor` of the previous page (a job id).
+    #[param(format = Uuid)]
     cursor: Option<String>,
     /// 1 to 500; default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

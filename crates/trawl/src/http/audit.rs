@@ -40,8 +40,10 @@ struct AuditQuery {
     /// `next_cursor` of the previous page.
     cursor: Option<i64>,
     /// 1 to 10000; default 100 (10000 for `jsonl`).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
     /// `json` (default) or `jsonl` (one event per line, for export).
+    #[param(pattern = "^(json|jsonl)$")]
     format: Option<String>,
 }
 

@@ -48,10 +48,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct Filters {
     /// Full-text search (at most 500 characters); results are ranked and carry a `snippet`.
+    #[param(max_length = 500)]
     q: Option<String>,
     /// Only pages of this host.
     domain: Option<String>,
-    /// Only pages of this job (a UUID).
+    /// Only pages of this job.
+    #[param(format = Uuid)]
     job_id: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339; inclusive.
     from: Option<String>,
@@ -60,6 +62,7 @@ struct Filters {
     /// Listing only: `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Listing only: 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// Export only: `jsonl` (default) or `csv`.
     format: Option<String>,
@@ -93,7 +96,7 @@ impl Filters {
             domain: non_empty(&self.domain).map(|d| d.to_ascii_lowercase()),
             ..DocumentQuery::default()
         };
-        if q.text.as_ref().is_some_and(|t| t.len() > 500) {
+        if q.text.as_ref().is_some_and(|t| t.chars().count() > 500) {
             errors.push(FieldError::new("q", "must be at most 500 characters"));
         }
         if let Some(job) = non_empty(&self.job_id) {

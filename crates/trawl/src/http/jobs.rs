@@ -197,11 +197,13 @@ fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<
 struct ListQuery {
     /// A job kind, e.g. `scrape`, `crawl`.
     kind: Option<String>,
-    /// `queued`, `running`, `succeeded`, `failed`, `cancelled` or `discarded`.
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
     /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -283,8 +285,10 @@ async fn retry(
 #[serde(deny_unknown_fields)]
 struct PagesQuery {
     /// `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
     /// 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

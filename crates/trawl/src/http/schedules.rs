@@ -48,6 +48,7 @@ struct Page {
     /// A run's pages: how many to skip (`next_skip` of the previous page).
     skip: Option<u64>,
     /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 

@@ -273,6 +273,7 @@ struct StatusPage {
     /// Documents to skip (the `next` URL carries it).
     skip: Option<u64>,
     /// 1 to 100; default 100.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

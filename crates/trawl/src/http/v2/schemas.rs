@@ -66,9 +66,11 @@ pub struct MapRequest {
     include_subdomains: Option<bool>,
     /// Default true.
     ignore_query_parameters: Option<bool>,
-    /// 1 to 30000; default 5000.
+    /// Default 5000.
+    #[schema(minimum = 1, maximum = 30000)]
     limit: Option<u64>,
-    /// Milliseconds, 1000 to 300000; default 30000.
+    /// Milliseconds; default 30000.
+    #[schema(minimum = 1000, maximum = 300000)]
     timeout: Option<u64>,
 }
 
