@@ -126,6 +126,7 @@ fn render(doc: &Value) -> String {
         esc(doc["openapi"].as_str().unwrap_or("")),
     );
     render_security(doc, &mut out);
+    render_errors(doc, &mut out);
 
     // Operations grouped by their first tag, in the order the document lists tags.
     let tags: Vec<(String, String)> = doc["tags"]
@@ -275,23 +276,87 @@ fn render_operation(doc: &Value, method: &str, path: &str, op: &Value, out: &mut
     }
     if let Some(responses) = op["responses"].as_object() {
         out.push_str("<table><tr><th>status</th><th>body</th><th>meaning</th></tr>\n");
-        for (status, r) in responses {
+        // Errors are the same everywhere and explained once, under "Errors".
+        let (errors, answers): (Vec<_>, Vec<_>) =
+            responses.iter().partition(|(status, _)| is_error(status));
+        for (status, r) in answers {
             let r = resolve_response(doc, r);
-            let body: Vec<String> = r["content"]
-                .as_object()
-                .map(|c| c.values().map(|m| schema_name(&m["schema"])).collect())
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(status),
-                body.join(" or "),
+                bodies(r),
                 prose(r["description"].as_str().unwrap_or("")),
+            );
+        }
+        if let Some((_, first)) = errors.first() {
+            let statuses: Vec<&str> = errors.iter().map(|(s, _)| s.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>see <a href=\"#errors\">Errors</a></td></tr>",
+                esc(&statuses.join(", ")),
+                bodies(resolve_response(doc, first)),
             );
         }
         out.push_str("</table>\n");
     }
     out.push_str("</section>\n");
+}
+
+fn is_error(status: &str) -> bool {
+    !(status.starts_with('2') || status.starts_with('3'))
+}
+
+/// The schema names of a response's content.
+fn bodies(r: &Value) -> String {
+    let names: Vec<String> = r["content"]
+        .as_object()
+        .map(|c| c.values().map(|m| schema_name(&m["schema"])).collect())
+        .unwrap_or_default();
+    names.join(" or ")
+}
+
+/// What each error status means, from the first operation of each error shape.
+fn render_errors(doc: &Value, out: &mut String) {
+    out.push_str("<h2 id=\"errors\">Errors</h2>\n");
+    let Some(paths) = doc["paths"].as_object() else {
+        return;
+    };
+    for (prefix, shape) in [
+        ("/api/", "under <code>/api</code>"),
+        ("/v2/", "under <code>/v2</code>"),
+    ] {
+        let Some(op) = paths
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .find_map(|(_, item)| item.as_object()?.values().next())
+        else {
+            continue;
+        };
+        let Some(responses) = op["responses"].as_object() else {
+            continue;
+        };
+        let errors: Vec<(&String, &Value)> =
+            responses.iter().filter(|(s, _)| is_error(s)).collect();
+        let body = errors
+            .first()
+            .map(|(_, r)| bodies(resolve_response(doc, r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<p>Errors {shape} are {body}:</p>\n<table><tr><th>status</th><th>meaning</th></tr>"
+        );
+        for (status, r) in errors {
+            let r = resolve_response(doc, r);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(status),
+                prose(r["description"].as_str().unwrap_or("")),
+            );
+        }
+        out.push_str("</table>\n");
+    }
 }
 
 /// A response, or the component it refers to.

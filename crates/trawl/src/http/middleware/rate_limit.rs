@@ -141,6 +141,8 @@ mod tests {
         assert_eq!(t(Method::GET, "/health/live"), None);
         assert_eq!(t(Method::GET, "/metrics"), None);
         assert_eq!(t(Method::GET, "/health"), Some(Tier::Health));
+        assert_eq!(t(Method::GET, "/docs"), Some(Tier::Public));
+        assert_eq!(t(Method::GET, "/openapi.json"), Some(Tier::Public));
         assert_eq!(t(Method::POST, "/v2/scrape"), Some(Tier::Scrape));
         assert_eq!(t(Method::POST, "/v2/batch/scrape"), Some(Tier::Crawl));
         assert_eq!(t(Method::GET, "/v2/crawl/{id}"), Some(Tier::Status));
