@@ -5,10 +5,10 @@
 //! reads method and path from the handler's `#[utoipa::path]`: a handler without one
 //! does not compile into the router at all. What is left is registering a route some
 //! other way, or the document drifting from what is served, and each has a test:
-//! - [`no_api_route_is_registered_outside_the_documented_router`] reads the HTTP sources
+//! - [`no_api_route_is_registered_outside_the_documented_router`] reads the sources
 //!   and fails on any `.route(` / `.nest(` / `.route_service(` / `.nest_service(` whose
-//!   path is under `/api/` or `/v2/` (axum's and `OpenApiRouter`'s plain registrations,
-//!   which serve a route without documenting it);
+//!   path is under `/api/` or `/v2/`, or is not a literal it can read (axum's and
+//!   `OpenApiRouter`'s plain registrations, which serve a route without documenting it);
 //! - [`the_document_lists_exactly_the_served_api`] compares the document's operations
 //!   with [`SERVED`], the list of every (method, path) the router serves under `/api/`
 //!   and `/v2/`: a route added to the router without its entry here, or an entry without
@@ -149,12 +149,16 @@ fn no_api_route_is_registered_outside_the_documented_router() {
     let mut found = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read source");
-        // A plain registration's first argument is its path: every string literal
-        // right after one of these calls is checked.
+        // A plain registration's first argument is its path. It must be a literal,
+        // so that this check can read it.
         for call in [".route(", ".nest(", ".route_service(", ".nest_service("] {
             for (at, _) in text.match_indices(call) {
                 let rest = text[at + call.len()..].trim_start();
                 let Some(literal) = rest.strip_prefix('"') else {
+                    found.push(format!(
+                        "{}: {call} with a path that is not a literal",
+                        file.display()
+                    ));
                     continue;
                 };
                 let path = literal.split('"').next().unwrap_or_default();
