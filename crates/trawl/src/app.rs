@@ -1,7 +1,7 @@
 //! Building and running the server. `Application::build` binds first, so tests can ask
 //! for port 0 and learn the real port before anything is served.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -236,29 +236,21 @@ impl Application {
             })
         });
 
+        let limits = crate::edge::serve::ConnLimits::from_config(&self.state.config.limits);
         let app = http::router(self.state);
-        let make = app.into_make_service_with_connect_info::<SocketAddr>();
+        let stop = token.clone().cancelled_owned();
         let serve: std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>> =
             match self.tls {
                 Some(tls) => {
-                    let listener =
-                        crate::edge::tls::TlsListener::new(self.listener, tls)?.tap_io(|_| {});
-                    Box::pin(
-                        axum::serve(listener, make)
-                            .with_graceful_shutdown(token.clone().cancelled_owned())
-                            .into_future(),
-                    )
+                    let listener = crate::edge::tls::TlsListener::new(self.listener, tls)?;
+                    Box::pin(crate::edge::serve::serve(listener, app, limits, stop))
                 }
                 None => {
                     let listener = self.listener.tap_io(|tcp| {
                         // Small JSON responses should not wait for Nagle.
                         let _ = tcp.set_nodelay(true);
                     });
-                    Box::pin(
-                        axum::serve(listener, make)
-                            .with_graceful_shutdown(token.clone().cancelled_owned())
-                            .into_future(),
-                    )
+                    Box::pin(crate::edge::serve::serve(listener, app, limits, stop))
                 }
             };
         let deadline = async {

@@ -161,6 +161,9 @@ pub struct LimitsConfig {
     pub json_depth: usize,
     /// `TRAWL_LIMITS_BODY_TIMEOUT_SECS`: longest wait for the next piece of a body.
     pub body_timeout_secs: u64,
+    /// `TRAWL_LIMITS_HEADER_TIMEOUT_SECS`: longest wait for a whole request head, so a
+    /// client trickling header bytes cannot hold a connection open.
+    pub header_timeout_secs: u64,
 }
 
 impl Default for LimitsConfig {
@@ -173,6 +176,7 @@ impl Default for LimitsConfig {
             header_count: 100,
             json_depth: 32,
             body_timeout_secs: 10,
+            header_timeout_secs: 10,
         }
     }
 }
@@ -760,6 +764,10 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.limits.body_timeout_secs = parse_num(v)?;
         Ok(())
     }),
+    ("TRAWL_LIMITS_HEADER_TIMEOUT_SECS", |c, v| {
+        c.limits.header_timeout_secs = parse_num(v)?;
+        Ok(())
+    }),
     ("TRAWL_RATE_LIMIT_ENABLED", |c, v| {
         c.rate_limit.enabled = parse_bool(v)?;
         Ok(())
@@ -1188,6 +1196,11 @@ impl Config {
             ("limits.header_count", l.header_count, 16),
             ("limits.json_depth", l.json_depth, 4),
             ("limits.body_timeout_secs", l.body_timeout_secs as usize, 1),
+            (
+                "limits.header_timeout_secs",
+                l.header_timeout_secs as usize,
+                1,
+            ),
         ] {
             if value < least {
                 return Err(ConfigError::new(key, format!("must be at least {least}")));

@@ -41,10 +41,11 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::roles::{Role, Scope};
+use super::rotation::{self, Rotated, RotationSlot};
 use super::{audit, jwt, keys, Auth, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::identity::{KeyCredential, SessionKind};
+use crate::store::identity::{KeyCredential, NewSession, Session, SessionKind};
 
 /// Who is calling, for what team, with which rights.
 #[derive(Debug, Clone)]
@@ -299,7 +300,7 @@ async fn authenticate(p: Presented, parts: &Parts, state: &AppState) -> Result<C
     let mut caller = match p {
         Presented::Key(k) => by_key(&k, state).await,
         Presented::Jwt(t) => by_jwt(&t, state).await,
-        Presented::Session(s) => by_session(&s, state).await,
+        Presented::Session(s) => by_session(&s, parts, state).await,
     }?;
     caller.meta = RequestMeta::of(parts, state);
     caller.audit_to = Some(AuditSink(state.store.clone()));
@@ -401,7 +402,7 @@ pub(crate) async fn user_caller(
     })
 }
 
-async fn by_session(token: &str, state: &AppState) -> Result<Caller, AppError> {
+async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     let hash = keys::hash_token(token);
     let s = state
         .store
@@ -413,10 +414,54 @@ async fn by_session(token: &str, state: &AppState) -> Result<Caller, AppError> {
     if s.revoked_at.is_some() || s.expires_at <= now || s.last_seen_at + idle <= now {
         return Err(AppError::Unauthorized);
     }
+    let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
+    let caller = user_caller(state, s.user_id, team, Via::Session, s.id).await?;
+    let held = rotation::privilege(caller.is_instance_admin, caller.role);
+    if s.privilege.as_deref().is_some_and(|p| p != held) {
+        if let Some(slot) = parts.extensions.get::<RotationSlot>() {
+            return rotate(state, &s, caller, held, slot).await;
+        }
+    }
     // Idle time is tracked to the minute: one write a minute per active session.
     if now - s.last_seen_at > chrono::Duration::seconds(60) {
         state.store.touch_session(s.id).await?;
     }
-    let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
-    user_caller(state, s.user_id, team, Via::Session, s.id).await
+    Ok(caller)
+}
+
+/// Replaces the session behind `caller`, whose privileges changed, by a new one with
+/// the same team and end of life; the response carries the new cookie.
+async fn rotate(
+    state: &AppState,
+    old: &Session,
+    mut caller: Caller,
+    privilege: String,
+    slot: &RotationSlot,
+) -> Result<Caller, AppError> {
+    let token = keys::opaque_token();
+    let csrf = state.auth.csrf().token_for(&token);
+    let new = NewSession {
+        id: Uuid::now_v7(),
+        token_hash: keys::hash_token(&token),
+        kind: SessionKind::Browser,
+        user_id: old.user_id,
+        team_id: old.team_id,
+        family_id: None,
+        csrf_token: Some(csrf.clone()),
+        ip: None,
+        user_agent: None,
+        expires_at: old.expires_at,
+        privilege: Some(privilege),
+    };
+    // A concurrent request may have rotated it first: this one is still served under
+    // the current privileges (recomputed above), without a second new id.
+    if state.store.rotate_session(old.id, &new).await? {
+        caller.credential_id = new.id;
+        slot.fill(Rotated {
+            token,
+            csrf,
+            max_age: (old.expires_at - Utc::now()).num_seconds().max(1),
+        });
+    }
+    Ok(caller)
 }

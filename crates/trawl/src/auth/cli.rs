@@ -130,6 +130,7 @@ pub async fn users(store: &dyn Store, action: UsersAction) -> anyhow::Result<()>
                 password,
                 Some((DEFAULT_TEAM, Role::Admin)),
                 false,
+                None,
             )
             .await
             .map_err(plain)?;

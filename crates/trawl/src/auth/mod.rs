@@ -20,6 +20,7 @@ pub mod jwt;
 pub mod keys;
 pub mod password;
 pub mod roles;
+pub mod rotation;
 pub mod throttle;
 
 use std::collections::HashMap;
@@ -257,6 +258,7 @@ pub async fn create_user(
     password: String,
     team: Option<(Uuid, Role)>,
     only_if_first: bool,
+    invite: Option<String>,
 ) -> Result<crate::store::identity::User, crate::error::AppError> {
     use crate::error::{AppError, FieldError};
     let mut errors = Vec::new();
@@ -278,6 +280,7 @@ pub async fn create_user(
             password_hash: hash,
             team,
             only_if_first,
+            invite,
         })
         .await?)
 }

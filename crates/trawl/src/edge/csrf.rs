@@ -3,6 +3,7 @@
 //! without a database round trip, and it is useless with any other session.
 
 use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -40,19 +41,10 @@ impl CsrfKeys {
     }
 }
 
-/// HMAC (RFC 2104) over SHA-256. Written out because the `hmac` crate in our tree is
-/// built for the older `digest` that our `sha2` no longer implements; checked against
-/// RFC 4231 below.
 fn hmac_sha256(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(key);
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -5,4 +5,5 @@
 pub mod client_ip;
 pub mod csrf;
 pub mod rate_limit;
+pub mod serve;
 pub mod tls;

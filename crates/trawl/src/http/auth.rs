@@ -17,10 +17,10 @@ use super::extract::ApiJson;
 use super::openapi::ApiErrors;
 use super::AppState;
 use crate::auth::caller::{session_cookie, user_caller};
+use crate::auth::rotation::{privilege, session_cookie_header};
 use crate::auth::throttle::FailureOutcome;
 use crate::auth::{
     self, audit, jwt, keys, normalize_email, password, Caller, RequestMeta, Role, Via,
-    SESSION_COOKIE,
 };
 use crate::config::Registration;
 use crate::error::{AppError, AppResult};
@@ -53,60 +53,72 @@ struct Credentials {
     team_id: Option<Uuid>,
 }
 
-/// Creates an account (when registration is open, or for the first user, who becomes the
-/// instance admin).
+/// `POST /api/v1/auth/register` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    email: String,
+    #[schema(value_type = String, format = Password)]
+    password: Secret,
+    /// An invite token (`POST /api/v1/teams/{id}/invites`): the account joins that
+    /// team with the invite's role. Required when registration is `invite`.
+    #[schema(value_type = Option<String>)]
+    invite: Option<Secret>,
+}
+
+/// Creates an account: when registration is open, with an invite, or for the first
+/// user, who becomes the instance admin.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/register",
     tag = "auth",
     security(()),
-    request_body = Credentials,
+    request_body = NewAccount,
     responses((status = 201, description = "The new account", body = UserView), ApiErrors)
 )]
 async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
-    ApiJson(body): ApiJson<Credentials>,
+    ApiJson(body): ApiJson<NewAccount>,
 ) -> AppResult<Response> {
     let mode = state.config.registration();
     let email = normalize_email(&body.email).map_err(|r| AppError::invalid("email", r))?;
-    let user = match mode {
-        Registration::Open => {
+    let password = body.password.expose().to_string();
+    let store = state.store.as_ref();
+    let invite = body.invite.as_ref().map(|t| keys::hash_token(t.expose()));
+    let user = match (mode, invite) {
+        // Closed means closed: only the first account, which becomes the admin.
+        (Registration::Closed, _) | (Registration::Invite, None) => {
+            auth::create_user(store, &email, password, None, true, None).await?
+        }
+        (Registration::Open | Registration::Invite, Some(invite)) => {
+            auth::create_user(store, &email, password, None, false, Some(invite)).await?
+        }
+        (Registration::Open, None) => {
             // Anyone may join; a later account gets a team of its own (the first one
             // becomes instance admin and admin of `default` in the store).
-            let user = auth::create_user(
-                state.store.as_ref(),
-                &email,
-                body.password.expose().to_string(),
-                None,
-                false,
-            )
-            .await?;
+            let user = auth::create_user(store, &email, password, None, false, None).await?;
             if !user.is_admin {
-                state
-                    .store
+                store
                     .create_team(Uuid::now_v7(), &email, Some(user.id))
                     .await?;
             }
             user
-        }
-        Registration::Invite | Registration::Closed => {
-            auth::create_user(
-                state.store.as_ref(),
-                &email,
-                body.password.expose().to_string(),
-                None,
-                true,
-            )
-            .await?
         }
     };
     let mut e = audit::event(audit::USER_CREATED, &meta);
     e.actor_type = "user".into();
     e.actor_id = Some(user.id.to_string());
     e.target = Some(format!("user:{}", user.id));
-    e.reason = Some("self-registration".into());
-    audit::record(state.store.as_ref(), e).await;
+    e.reason = Some(
+        if body.invite.is_some() {
+            "registration with an invite"
+        } else {
+            "self-registration"
+        }
+        .into(),
+    );
+    audit::record(store, e).await;
     Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
 }
 
@@ -216,15 +228,7 @@ async fn check_password(
 }
 
 fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.auth.cookie_secure() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .expect("cookie text is ASCII")
+    session_cookie_header(state.auth.cookie_secure(), value, max_age)
 }
 
 fn no_store(mut r: Response) -> Response {
@@ -290,6 +294,7 @@ async fn login(
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
             expires_at: Utc::now() + chrono::Duration::seconds(absolute),
+            privilege: Some(privilege(user.is_admin, role)),
         })
         .await?;
     let mut r = Json(LoginView {
@@ -363,6 +368,7 @@ async fn issue_tokens(
             ip: meta.ip.map(|i| i.to_string()),
             user_agent: meta.user_agent.clone(),
             expires_at: Utc::now() + chrono::Duration::days(REFRESH_TTL_DAYS),
+            privilege: None,
         })
         .await?;
     Ok(no_store(

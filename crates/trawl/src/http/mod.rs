@@ -8,6 +8,7 @@ pub mod docs;
 pub mod documents;
 pub mod extract;
 pub mod health;
+pub mod invites;
 pub mod jobs;
 pub mod keys;
 pub mod landing;
@@ -157,7 +158,8 @@ pub fn router(state: AppState) -> Router {
 /// From the outside in: security headers (so that every response has them, even a
 /// time-out), `observe` (request id, time limit, logs, metrics), Firecrawl's error shape
 /// on `/v2`, panic catching, CORS (before the limiter, so preflights are free and
-/// refusals readable), input limits, the rate limiter, CSRF, then the route.
+/// refusals readable), input limits, session rotation, the rate limiter, CSRF, then the
+/// route.
 pub fn with_edge_layers(routes: Router<AppState>, state: AppState) -> Router {
     let cors = cors_layer(&state.config.server.cors_origins);
     routes
@@ -172,6 +174,11 @@ pub fn with_edge_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::rate_limit::rate_limit,
+        ))
+        // Outside the limiter, which is where a session is first authenticated.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::rotation::set_rotated_cookie,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

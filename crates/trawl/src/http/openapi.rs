@@ -46,6 +46,7 @@ pub const SESSION: &str = "session";
         (name = "auth", description = "Accounts, sessions and tokens"),
         (name = "users", description = "Instance users (instance admins)"),
         (name = "teams", description = "Teams and their members"),
+        (name = "invites", description = "Invitations into a team"),
         (name = "keys", description = "A team's API keys"),
         (name = "audit", description = "The audit log"),
         (name = "jobs", description = "A team's background jobs"),
@@ -101,6 +102,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(super::auth::routes())
         .merge(super::users::routes())
         .merge(super::teams::routes())
+        .merge(super::invites::routes())
         .merge(super::keys::routes())
         .merge(super::audit::routes())
         .merge(super::jobs::routes())

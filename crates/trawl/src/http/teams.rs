@@ -27,7 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The team at `id` if the caller may see it; 404 otherwise (never 403: existence of
 /// other teams is not disclosed).
-async fn visible_team(state: &AppState, caller: &Caller, id: &str) -> AppResult<Uuid> {
+pub(super) async fn visible_team(state: &AppState, caller: &Caller, id: &str) -> AppResult<Uuid> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound("team"))?;
     if !caller.can_see_team(id) {
         return Err(AppError::NotFound("team"));

@@ -117,6 +117,7 @@ async fn create(
         body.password.expose().to_string(),
         team,
         false,
+        None,
     )
     .await?;
     let mut e = audit::by(audit::event(audit::USER_CREATED, &caller.meta), &caller);

@@ -31,6 +31,7 @@ async fn app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
         PASSWORD.into(),
         None,
         false,
+        None,
     )
     .await
     .unwrap();
@@ -54,6 +55,7 @@ async fn member(app: &TestApp, team: Uuid, role: Role) -> (String, Uuid) {
         PASSWORD.into(),
         Some((team, role)),
         false,
+        None,
     )
     .await
     .unwrap();
@@ -672,5 +674,157 @@ async fn raw_sql(app: &TestApp, sql: &str) -> Result<(), sqlx::Error> {
     } else {
         let mut c = sqlx::PgConnection::connect(&app.db.url).await?;
         sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+    }
+}
+
+/// Creates an invite through the API as `admin` (a bearer token); returns its body.
+async fn invite(app: &TestApp, admin: &str, team: Uuid, body: Value) -> Value {
+    let r = Client::new()
+        .post(app.url(&format!("/api/v1/teams/{team}/invites")))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+async fn register(app: &TestApp, email: &str, invite: Option<&str>) -> Response {
+    let mut body = json!({"email": email, "password": PASSWORD});
+    if let Some(t) = invite {
+        body["invite"] = json!(t);
+    }
+    post(app, "/api/v1/auth/register", body).await
+}
+
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> Response {
+    Client::new()
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+both_backends! {
+    async fn invite_registers_into_its_team_with_its_role_once(backend: Backend) {
+        let app = app_with(backend, &[("TRAWL_AUTH_REGISTRATION", "invite")]).await;
+        let admin = admin_token(&app).await;
+        let t = team(&app).await;
+        let inv = invite(&app, &admin, t, json!({"role": "operator"})).await;
+        let token = inv["token"].as_str().unwrap();
+        assert!(token.starts_with("inv_") && token.len() > 40, "{inv}");
+        assert_eq!(inv["state"], "pending");
+        // Without an invite, invite-only registration refuses.
+        let r = register(&app, "nobody@example.com", None).await;
+        expect_error(r, StatusCode::CONFLICT, "registration_closed").await;
+        let r = register(&app, "joiner@example.com", Some(token)).await;
+        assert_eq!(r.status(), 201);
+        let user: Value = r.json().await.unwrap();
+        let id = Uuid::parse_str(user["id"].as_str().unwrap()).unwrap();
+        assert_eq!(app.store.role_in_team(id, t).await.unwrap(), Some(Role::Operator));
+        // Spent: a second registration with it is refused and creates no account.
+        let r = register(&app, "second@example.com", Some(token)).await;
+        expect_error(r, StatusCode::CONFLICT, "invite_invalid").await;
+        assert!(app.store.user_by_email("second@example.com").await.unwrap().is_none());
+        let list: Value = get_bearer(&app, &format!("/api/v1/teams/{t}/invites"), &admin)
+            .await.json().await.unwrap();
+        assert_eq!(list["data"][0]["state"], "used", "{list}");
+        assert_eq!(list["data"][0]["used_by"], user["id"]);
+        assert!(list["data"][0].get("token").is_none(), "the token is shown once only");
+    }
+
+    async fn invite_for_one_address_refuses_another(backend: Backend) {
+        let app = app_with(backend, &[("TRAWL_AUTH_REGISTRATION", "invite")]).await;
+        let admin = admin_token(&app).await;
+        let inv = invite(&app, &admin, DEFAULT_TEAM,
+            json!({"role": "viewer", "email": "Alice@Example.com"})).await;
+        let token = inv["token"].as_str().unwrap();
+        let r = register(&app, "mallory@example.com", Some(token)).await;
+        expect_error(r, StatusCode::CONFLICT, "invite_invalid").await;
+        let r = register(&app, "alice@example.com", Some(token)).await;
+        assert_eq!(r.status(), 201);
+    }
+
+    async fn expired_and_revoked_invites_are_refused(backend: Backend) {
+        let app = app_with(backend, &[("TRAWL_AUTH_REGISTRATION", "invite")]).await;
+        let admin = admin_token(&app).await;
+        // Expired: written through the store, as the API allows no past expiry.
+        let expired = format!("inv_{}", trawl::auth::keys::opaque_token());
+        app.store.create_invite(&trawl::store::identity::NewInvite {
+            id: Uuid::now_v7(),
+            token_hash: trawl::auth::keys::hash_token(&expired),
+            team_id: DEFAULT_TEAM,
+            role: Role::Viewer,
+            email: None,
+            created_by: None,
+            expires_at: chrono::Utc::now() - chrono::Duration::seconds(1),
+        }).await.unwrap();
+        let r = register(&app, "late@example.com", Some(&expired)).await;
+        expect_error(r, StatusCode::CONFLICT, "invite_invalid").await;
+        let inv = invite(&app, &admin, DEFAULT_TEAM, json!({"role": "viewer"})).await;
+        let r = Client::new()
+            .delete(app.url(&format!("/api/v1/teams/{DEFAULT_TEAM}/invites/{}", inv["id"].as_str().unwrap())))
+            .bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        let r = register(&app, "revoked@example.com", inv["token"].as_str()).await;
+        expect_error(r, StatusCode::CONFLICT, "invite_invalid").await;
+        // Made-up tokens are refused the same way.
+        let r = register(&app, "guess@example.com", Some("inv_guess")).await;
+        expect_error(r, StatusCode::CONFLICT, "invite_invalid").await;
+    }
+
+    async fn only_team_admins_manage_invites_and_bad_fields_are_named(backend: Backend) {
+        let app = app(backend).await;
+        let (op, _) = member(&app, DEFAULT_TEAM, Role::Operator).await;
+        let (op_token, _) = tokens(&app, &op).await;
+        let r = Client::new().post(app.url(&format!("/api/v1/teams/{DEFAULT_TEAM}/invites")))
+            .bearer_auth(&op_token).json(&json!({"role": "admin"})).send().await.unwrap();
+        expect_error(r, StatusCode::FORBIDDEN, "forbidden").await;
+        let other = team(&app).await;
+        let (boss, _) = member(&app, DEFAULT_TEAM, Role::Admin).await;
+        let (boss_token, _) = tokens(&app, &boss).await;
+        let r = get_bearer(&app, &format!("/api/v1/teams/{other}/invites"), &boss_token).await;
+        expect_error(r, StatusCode::NOT_FOUND, "not_found").await;
+        let r = Client::new().post(app.url(&format!("/api/v1/teams/{DEFAULT_TEAM}/invites")))
+            .bearer_auth(&boss_token)
+            .json(&json!({"role": "viewer", "expires_in_hours": 0, "email": "nope"}))
+            .send().await.unwrap();
+        let b = expect_error(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let fields: Vec<&str> = b["error"]["details"]["fields"].as_array().unwrap()
+            .iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["email", "expires_in_hours"], "{b}");
+    }
+
+    async fn session_id_rotates_when_the_users_role_changes(backend: Backend) {
+        let app = app(backend).await;
+        let admin = admin_token(&app).await;
+        let (email, id) = member(&app, DEFAULT_TEAM, Role::Operator).await;
+        let (old, _) = session(&app, &email).await;
+        // Unchanged privileges: served, no new id.
+        let r = me_with_cookie(&app, &old).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
+        let r = Client::new()
+            .put(app.url(&format!("/api/v1/teams/{DEFAULT_TEAM}/members/{id}")))
+            .bearer_auth(&admin).json(&json!({"role": "viewer"})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        // The next request is served under the new role, with a new session id.
+        let r = me_with_cookie(&app, &old).await;
+        assert_eq!(r.status(), 200);
+        let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(set.starts_with("__Host-trawl_session=") && set.contains("HttpOnly"), "{set}");
+        assert!(r.headers().get("x-csrf-token").is_some());
+        let new = set.split(';').next().unwrap().to_string();
+        assert_ne!(new, old);
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(b["role"], "viewer");
+        // The old id is dead; the new one works and is not rotated again.
+        let r = me_with_cookie(&app, &old).await;
+        expect_error(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let r = me_with_cookie(&app, &new).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
     }
 }

@@ -607,6 +607,56 @@ async fn oversize_body_and_long_url_are_refused_in_the_envelope() {
     }
     let r = req.send().await.unwrap();
     assert_eq!(r.status(), 431);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "headers_too_large", "{b}");
+    app.stop().await;
+}
+
+/// A client that sends its request head a byte at a time (slowloris) is cut off once
+/// the head deadline passes, while a prompt client on the same server is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_trickled_past_the_deadline_closes_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("TRAWL_LIMITS_HEADER_TIMEOUT_SECS", "1")],
+    )
+    .await
+    .unwrap();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answered = Vec::new();
+    let mut buf = [0u8; 512];
+    // Keeps sending a header byte every 200 ms: never idle, never complete.
+    let closed_after = loop {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the server kept a trickling connection open for 5 s"
+        );
+        if slow.write_all(b"X").await.is_err() {
+            break started.elapsed();
+        }
+        let wait = std::time::Duration::from_millis(200);
+        match tokio::time::timeout(wait, slow.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break started.elapsed(),
+            Ok(Ok(n)) => answered.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        let r = app.get("/health/live").await;
+        assert_eq!(r.status(), 200, "a prompt client is still served");
+    };
+    assert!(
+        closed_after >= std::time::Duration::from_millis(800),
+        "closed before the deadline: {closed_after:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&answered).contains("200 OK"),
+        "an incomplete head was answered as a request"
+    );
     app.stop().await;
 }
 

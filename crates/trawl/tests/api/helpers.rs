@@ -233,6 +233,7 @@ pub async fn admin_token(app: &TestApp) -> String {
         ADMIN_PASSWORD.into(),
         Some((trawl::store::jobs::DEFAULT_TEAM, trawl::auth::Role::Admin)),
         false,
+        None,
     )
     .await
     .expect("create admin");

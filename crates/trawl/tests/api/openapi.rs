@@ -46,6 +46,9 @@ const SERVED: &[(&str, &str)] = &[
     ("post", "/api/v1/teams/{id}/members"),
     ("put", "/api/v1/teams/{id}/members/{user_id}"),
     ("delete", "/api/v1/teams/{id}/members/{user_id}"),
+    ("get", "/api/v1/teams/{id}/invites"),
+    ("post", "/api/v1/teams/{id}/invites"),
+    ("delete", "/api/v1/teams/{id}/invites/{invite_id}"),
     ("get", "/api/v1/keys"),
     ("post", "/api/v1/keys"),
     ("delete", "/api/v1/keys/{id}"),
@@ -223,7 +226,7 @@ both_backends! {
         let Some(app) = spawn_app(backend).await else { return };
         let nil = "00000000-0000-0000-0000-000000000000";
         for (method, path) in operations(&document()) {
-            let url = app.url(&path.replace("{id}", nil).replace("{job_id}", nil).replace("{user_id}", nil));
+            let url = app.url(&path.replace("{id}", nil).replace("{job_id}", nil).replace("{user_id}", nil).replace("{invite_id}", nil));
             let r = app
                 .client
                 .request(method.to_uppercase().parse().unwrap(), url)

@@ -41,6 +41,36 @@ pub struct NewUser {
     pub team: Option<(Uuid, Role)>,
     /// Refuse (`registration_closed`) unless this is the instance's first account.
     pub only_if_first: bool,
+    /// The hash of an invite token to redeem with the account: its team and role become
+    /// the account's membership, in the same transaction (`invite_invalid` if the
+    /// invite is unknown, spent, revoked, expired or for another address).
+    pub invite: Option<String>,
+}
+
+/// An invitation into a team. The token is never stored, only its hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invite {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub role: Role,
+    pub email: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub used_by: Option<Uuid>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub id: Uuid,
+    pub token_hash: String,
+    pub team_id: Uuid,
+    pub role: Role,
+    pub email: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -133,6 +163,8 @@ pub struct Session {
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The privileges a browser session was issued under (see `auth::caller`).
+    pub privilege: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +179,7 @@ pub struct NewSession {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub expires_at: DateTime<Utc>,
+    pub privilege: Option<String>,
 }
 
 /// What presenting a refresh token found.
@@ -306,6 +339,15 @@ pub trait IdentityStore: Send + Sync {
     async fn session_by_hash(&self, hash: &str, kind: SessionKind) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, id: Uuid) -> StoreResult<()>;
     async fn revoke_session(&self, id: Uuid) -> StoreResult<bool>;
+    /// Replaces session `old` by `new` in one transaction. False (and nothing written)
+    /// when `old` was already revoked, e.g. rotated by a concurrent request.
+    async fn rotate_session(&self, old: Uuid, new: &NewSession) -> StoreResult<bool>;
+
+    async fn create_invite(&self, i: &NewInvite) -> StoreResult<Invite>;
+    /// Newest first.
+    async fn list_invites(&self, team_id: Uuid) -> StoreResult<Vec<Invite>>;
+    /// Revokes an unused invite of the team; false if there is none.
+    async fn revoke_invite(&self, id: Uuid, team_id: Uuid) -> StoreResult<bool>;
     /// Spends a refresh token atomically: of two concurrent uses, one is `Fresh`.
     async fn use_refresh_token(&self, hash: &str) -> StoreResult<RefreshUse>;
     async fn revoke_family(&self, family_id: Uuid) -> StoreResult<u64>;
@@ -351,6 +393,13 @@ fn unique_or(e: sqlx::Error, code: &'static str, message: &str) -> StoreError {
             message: message.to_string(),
         },
         _ => StoreError::Database(e),
+    }
+}
+
+fn invite_invalid() -> StoreError {
+    StoreError::Conflict {
+        code: "invite_invalid",
+        message: "the invite is unknown, used, revoked, expired or for another address".into(),
     }
 }
 

@@ -10,9 +10,10 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{
-    parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
-    AuditRecord, IdentityStore, KeyCredential, Member, Membership, NewApiKey, NewAudit, NewSession,
-    NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
+    invite_invalid, parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey,
+    AuditFilter, AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey,
+    NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User,
+    GENESIS_HASH,
 };
 use crate::auth::Role;
 use crate::store::jobs::DEFAULT_TEAM;
@@ -63,7 +64,7 @@ fn key_from_row(row: &PgRow) -> StoreResult<ApiKey> {
 }
 
 const SESSION_COLS: &str = "id, user_id, team_id, family_id, csrf_token, last_seen_at, \
-     expires_at, used_at, revoked_at, created_at";
+     expires_at, used_at, revoked_at, created_at, privilege";
 
 fn session_from_row(row: &PgRow) -> StoreResult<Session> {
     Ok(Session {
@@ -75,6 +76,50 @@ fn session_from_row(row: &PgRow) -> StoreResult<Session> {
         last_seen_at: row.try_get("last_seen_at")?,
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        created_at: row.try_get("created_at")?,
+        privilege: row.try_get("privilege")?,
+    })
+}
+
+async fn insert_session<'e, E>(db: E, s: &NewSession) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    sqlx::query(
+        "INSERT INTO sessions (id, token_hash, kind, user_id, team_id, family_id, csrf_token, \
+         ip, user_agent, expires_at, privilege) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(s.id)
+    .bind(&s.token_hash)
+    .bind(s.kind.as_str())
+    .bind(s.user_id)
+    .bind(s.team_id)
+    .bind(s.family_id)
+    .bind(&s.csrf_token)
+    .bind(&s.ip)
+    .bind(&s.user_agent)
+    .bind(s.expires_at)
+    .bind(&s.privilege)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+const INVITE_COLS: &str = "id, team_id, role, email, created_by, expires_at, used_at, used_by, \
+     revoked_at, created_at";
+
+fn invite_from_row(row: &PgRow) -> StoreResult<Invite> {
+    Ok(Invite {
+        id: row.try_get("id")?,
+        team_id: row.try_get("team_id")?,
+        role: parse_role(row.try_get("role")?)?,
+        email: row.try_get("email")?,
+        created_by: row.try_get("created_by")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        used_by: row.try_get("used_by")?,
         revoked_at: row.try_get("revoked_at")?,
         created_at: row.try_get("created_at")?,
     })
@@ -144,6 +189,20 @@ impl IdentityStore for PgStore {
         .await
         .map_err(|e| unique_or(e, "email_taken", "an account with this email exists"))?;
         let mut teams: Vec<(Uuid, Role)> = u.team.into_iter().collect();
+        if let Some(hash) = &u.invite {
+            let row = sqlx::query(
+                "UPDATE invites SET used_at = now(), used_by = $2 WHERE token_hash = $1 \
+                 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() \
+                 AND (email IS NULL OR email = $3) RETURNING team_id, role",
+            )
+            .bind(hash)
+            .bind(u.id)
+            .bind(&u.email)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(invite_invalid)?;
+            teams.push((row.try_get("team_id")?, parse_role(row.try_get("role")?)?));
+        }
         if first {
             teams.retain(|(t, _)| *t != DEFAULT_TEAM);
             teams.push((DEFAULT_TEAM, Role::Admin));
@@ -447,23 +506,7 @@ impl IdentityStore for PgStore {
     }
 
     async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, token_hash, kind, user_id, team_id, family_id, csrf_token, \
-             ip, user_agent, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(s.id)
-        .bind(&s.token_hash)
-        .bind(s.kind.as_str())
-        .bind(s.user_id)
-        .bind(s.team_id)
-        .bind(s.family_id)
-        .bind(&s.csrf_token)
-        .bind(&s.ip)
-        .bind(&s.user_agent)
-        .bind(s.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_session(&self.pool, s).await
     }
 
     async fn session_by_hash(&self, hash: &str, kind: SessionKind) -> StoreResult<Option<Session>> {
@@ -493,6 +536,64 @@ impl IdentityStore for PgStore {
              WHERE id = $1 AND revoked_at IS NULL",
         )
         .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn rotate_session(&self, old: Uuid, new: &NewSession) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query(
+            "UPDATE sessions SET revoked_at = now(), updated_at = now() \
+             WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_session(&mut *tx, new).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn create_invite(&self, i: &NewInvite) -> StoreResult<Invite> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO invites (id, token_hash, team_id, role, email, created_by, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {INVITE_COLS}"
+        ))
+        .bind(i.id)
+        .bind(&i.token_hash)
+        .bind(i.team_id)
+        .bind(i.role.as_str())
+        .bind(&i.email)
+        .bind(i.created_by)
+        .bind(i.expires_at)
+        .fetch_one(&self.pool)
+        .await?;
+        invite_from_row(&row)
+    }
+
+    async fn list_invites(&self, team_id: Uuid) -> StoreResult<Vec<Invite>> {
+        sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE team_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(team_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(invite_from_row)
+        .collect()
+    }
+
+    async fn revoke_invite(&self, id: Uuid, team_id: Uuid) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE invites SET revoked_at = now() WHERE id = $1 AND team_id = $2 \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .bind(team_id)
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected() > 0)

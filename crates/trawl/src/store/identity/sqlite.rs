@@ -9,9 +9,10 @@ use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
-    parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
-    AuditRecord, IdentityStore, KeyCredential, Member, Membership, NewApiKey, NewAudit, NewSession,
-    NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
+    invite_invalid, parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey,
+    AuditFilter, AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey,
+    NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User,
+    GENESIS_HASH,
 };
 use crate::auth::Role;
 use crate::store::jobs::{sqlite_ts, DEFAULT_TEAM};
@@ -78,7 +79,7 @@ fn key_from_row(row: &SqliteRow) -> StoreResult<ApiKey> {
 }
 
 const SESSION_COLS: &str = "id, user_id, team_id, family_id, csrf_token, last_seen_at, \
-     expires_at, used_at, revoked_at, created_at";
+     expires_at, used_at, revoked_at, created_at, privilege";
 
 fn session_from_row(row: &SqliteRow) -> StoreResult<Session> {
     Ok(Session {
@@ -92,7 +93,77 @@ fn session_from_row(row: &SqliteRow) -> StoreResult<Session> {
         used_at: row.try_get("used_at")?,
         revoked_at: row.try_get("revoked_at")?,
         created_at: row.try_get("created_at")?,
+        privilege: row.try_get("privilege")?,
     })
+}
+
+const INVITE_COLS: &str = "id, team_id, role, email, created_by, expires_at, used_at, used_by, \
+     revoked_at, created_at";
+
+fn invite_from_row(row: &SqliteRow) -> StoreResult<Invite> {
+    Ok(Invite {
+        id: uuid_col(row, "id")?,
+        team_id: uuid_col(row, "team_id")?,
+        role: parse_role(row.try_get("role")?)?,
+        email: row.try_get("email")?,
+        created_by: opt_uuid(row, "created_by")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        used_by: opt_uuid(row, "used_by")?,
+        revoked_at: row.try_get("revoked_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Spends the invite for account `user` with address `email`: its team and role.
+async fn redeem_invite(
+    conn: &mut SqliteConnection,
+    hash: &str,
+    user: Uuid,
+    email: &str,
+) -> StoreResult<(Uuid, Role)> {
+    let stamp = now();
+    let row = sqlx::query(
+        "UPDATE invites SET used_at = ?3, used_by = ?2 WHERE token_hash = ?1 \
+         AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?3 \
+         AND (email IS NULL OR email = ?4) RETURNING team_id, role",
+    )
+    .bind(hash)
+    .bind(user.to_string())
+    .bind(&stamp)
+    .bind(email)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(invite_invalid)?;
+    Ok((
+        uuid_col(&row, "team_id")?,
+        parse_role(row.try_get("role")?)?,
+    ))
+}
+
+async fn insert_session<'e, E>(db: E, s: &NewSession) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO sessions (id, token_hash, kind, user_id, team_id, family_id, csrf_token, \
+         ip, user_agent, expires_at, privilege) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .bind(s.id.to_string())
+    .bind(&s.token_hash)
+    .bind(s.kind.as_str())
+    .bind(s.user_id.to_string())
+    .bind(s.team_id.map(|t| t.to_string()))
+    .bind(s.family_id.map(|t| t.to_string()))
+    .bind(&s.csrf_token)
+    .bind(&s.ip)
+    .bind(&s.user_agent)
+    .bind(sqlite_ts(s.expires_at))
+    .bind(&s.privilege)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 const AUDIT_COLS: &str = "seq, id, occurred_at, request_id, event, actor_type, actor_id, \
@@ -186,6 +257,9 @@ impl IdentityStore for SqliteStore {
                 .await
                 .map_err(|e| unique_or(e, "email_taken", "an account with this email exists"))?;
                 let mut teams: Vec<(Uuid, Role)> = u.team.into_iter().collect();
+                if let Some(hash) = &u.invite {
+                    teams.push(redeem_invite(conn, hash, u.id, &u.email).await?);
+                }
                 if first {
                     teams.retain(|(t, _)| *t != DEFAULT_TEAM);
                     teams.push((DEFAULT_TEAM, Role::Admin));
@@ -523,23 +597,7 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn create_session(&self, s: &NewSession) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, token_hash, kind, user_id, team_id, family_id, csrf_token, \
-             ip, user_agent, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .bind(s.id.to_string())
-        .bind(&s.token_hash)
-        .bind(s.kind.as_str())
-        .bind(s.user_id.to_string())
-        .bind(s.team_id.map(|t| t.to_string()))
-        .bind(s.family_id.map(|t| t.to_string()))
-        .bind(&s.csrf_token)
-        .bind(&s.ip)
-        .bind(&s.user_agent)
-        .bind(sqlite_ts(s.expires_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_session(&self.pool, s).await
     }
 
     async fn session_by_hash(&self, hash: &str, kind: SessionKind) -> StoreResult<Option<Session>> {
@@ -570,6 +628,71 @@ impl IdentityStore for SqliteStore {
              WHERE id = ?1 AND revoked_at IS NULL",
         )
         .bind(id.to_string())
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn rotate_session(&self, old: Uuid, new: &NewSession) -> StoreResult<bool> {
+        let new = new.clone();
+        immediate(self, move |conn| {
+            Box::pin(async move {
+                let stamp = now();
+                let revoked = sqlx::query(
+                    "UPDATE sessions SET revoked_at = ?2, updated_at = ?2 \
+                     WHERE id = ?1 AND revoked_at IS NULL",
+                )
+                .bind(old.to_string())
+                .bind(&stamp)
+                .execute(&mut *conn)
+                .await?;
+                if revoked.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_session(&mut *conn, &new).await?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    async fn create_invite(&self, i: &NewInvite) -> StoreResult<Invite> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO invites (id, token_hash, team_id, role, email, created_by, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {INVITE_COLS}"
+        ))
+        .bind(i.id.to_string())
+        .bind(&i.token_hash)
+        .bind(i.team_id.to_string())
+        .bind(i.role.as_str())
+        .bind(&i.email)
+        .bind(i.created_by.map(|u| u.to_string()))
+        .bind(sqlite_ts(i.expires_at))
+        .fetch_one(&self.pool)
+        .await?;
+        invite_from_row(&row)
+    }
+
+    async fn list_invites(&self, team_id: Uuid) -> StoreResult<Vec<Invite>> {
+        sqlx::query(&format!(
+            "SELECT {INVITE_COLS} FROM invites WHERE team_id = ?1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(team_id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(invite_from_row)
+        .collect()
+    }
+
+    async fn revoke_invite(&self, id: Uuid, team_id: Uuid) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE invites SET revoked_at = ?3 WHERE id = ?1 AND team_id = ?2 \
+             AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(team_id.to_string())
         .bind(now())
         .execute(&self.pool)
         .await?;

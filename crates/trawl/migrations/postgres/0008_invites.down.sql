@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN privilege;
+DROP TABLE invites;
