@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::http::middleware::request_id;
 
 /// A field that failed validation, and the rule it broke.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub rule: String,

@@ -231,20 +231,24 @@ pub async fn create_key(
 
 /// Parses a lifetime such as `90d`, `12h`, `30m` or `3600s`.
 pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, &'static str> {
-    const RULE: &str = "must be a number followed by d, h, m or s (e.g. 90d)";
+    const RULE: &str = "must be a number followed by d, h, m or s (e.g. 90d), at most 10 years";
     let s = s.trim();
-    let (num, unit) = s.split_at(s.len().saturating_sub(1));
-    let n: i64 = num.parse().map_err(|_| RULE)?;
-    if n <= 0 || n > 3650 * 86400 {
-        return Err(RULE);
-    }
-    Ok(match unit {
-        "d" => chrono::Duration::days(n),
-        "h" => chrono::Duration::hours(n),
-        "m" => chrono::Duration::minutes(n),
-        "s" => chrono::Duration::seconds(n),
+    // The unit is the last character, which need not be ASCII in a bad value: split on
+    // a character boundary.
+    let unit = s.chars().last().ok_or(RULE)?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| RULE)?;
+    let unit_secs = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
         _ => return Err(RULE),
-    })
+    };
+    // Bounded in seconds, so that adding it to now cannot overflow a date.
+    match n.checked_mul(unit_secs) {
+        Some(secs) if n > 0 && secs <= 3650 * 86_400 => Ok(chrono::Duration::seconds(secs)),
+        _ => Err(RULE),
+    }
 }
 
 /// Creates an account after checking the email and password rules.
@@ -279,4 +283,31 @@ pub async fn create_user(
             invite,
         })
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifetime_is_a_number_and_a_unit_of_at_most_ten_years() {
+        assert_eq!(parse_lifetime("90d"), Ok(chrono::Duration::days(90)));
+        assert_eq!(parse_lifetime(" 12h "), Ok(chrono::Duration::hours(12)));
+        assert_eq!(parse_lifetime("3650d"), Ok(chrono::Duration::days(3650)));
+        // Found by schemathesis: a multi-byte last character used to panic (a 500), and
+        // a count within the old bound could overflow `now + lifetime`.
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "-1h",
+            "3651d",
+            "315360000d",
+            "9223372036854775807s",
+            "1é",
+            "é",
+        ] {
+            assert!(parse_lifetime(bad).is_err(), "{bad:?}");
+        }
+    }
 }

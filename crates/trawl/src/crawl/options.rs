@@ -12,7 +12,7 @@ use crate::error::FieldError;
 use crate::scrape::{ScrapeOptions, ScrapePlan};
 
 /// Where start URLs come from besides links (`sitemap` in Firecrawl v2).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SitemapMode {
     /// Sitemap URLs and links.

@@ -3,41 +3,60 @@
 //! with one that is not an instance admin's).
 
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::openapi::{ApiErrors, CursorPage, DataList};
 use super::AppState;
 use crate::auth::{audit, Caller};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiQuery;
 use crate::jobs::metrics::alive_window;
-use crate::store::jobs::{Job, JobFilter, JobLookup, JobState};
+use crate::store::jobs::{Job, JobFilter, JobLookup, JobState, WorkerInfo};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/jobs", get(list_jobs))
-        .route("/api/v1/admin/jobs/{id}", get(get_job))
-        .route("/api/v1/admin/jobs/{id}/retry", post(retry_job))
-        .route("/api/v1/admin/jobs/{id}/cancel", post(cancel_job))
-        .route("/api/v1/admin/workers", get(list_workers))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs))
+        .routes(routes!(get_job))
+        .routes(routes!(retry_job))
+        .routes(routes!(cancel_job))
+        .routes(routes!(list_workers))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
+    /// A job kind, e.g. `scrape`, `crawl`.
     kind: Option<String>,
+    /// `next_cursor` of the previous page (a job id).
+    #[param(format = Uuid)]
     cursor: Option<String>,
+    /// 1 to 500; default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
+const JOB_ID: &str = "The job's id";
+
+/// Every team's jobs, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/jobs",
+    tag = "admin",
+    params(ListQuery),
+    responses((status = 200, description = "Jobs", body = CursorPage<Job>), ApiErrors)
+)]
 async fn list_jobs(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<Job>>> {
     caller.require_instance_admin()?;
     let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
@@ -66,16 +85,27 @@ async fn list_jobs(
             limit,
         })
         .await?;
-    let next = (jobs.len() == limit as usize)
-        .then(|| jobs.last().map(|j| j.id))
+    let next_cursor = (jobs.len() == limit as usize)
+        .then(|| jobs.last().map(|j| j.id.to_string()))
         .flatten();
-    Ok(Json(json!({ "data": jobs, "next_cursor": next })))
+    Ok(Json(CursorPage {
+        data: jobs,
+        next_cursor,
+    }))
 }
 
 fn parse_id(id: &str) -> AppResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound("job"))
 }
 
+/// Any team's job.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/jobs/{id}",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn get_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,6 +119,14 @@ async fn get_job(
     }
 }
 
+/// Queues a failed, discarded or cancelled job again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/jobs/{id}/retry",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn retry_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,6 +136,14 @@ async fn retry_job(
     Ok(Json(state.jobs.retry(parse_id(&id)?).await?))
 }
 
+/// Cancels a job (a running one stops at its next check).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/jobs/{id}/cancel",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn cancel_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -112,9 +158,19 @@ async fn cancel_job(
     Ok(Json(job))
 }
 
-async fn list_workers(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+/// Workers that sent a heartbeat recently.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/workers",
+    tag = "admin",
+    responses((status = 200, description = "Live workers", body = DataList<WorkerInfo>), ApiErrors)
+)]
+async fn list_workers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<DataList<WorkerInfo>>> {
     caller.require_instance_admin()?;
     let window = alive_window(state.config.jobs.lease_secs);
     let workers = state.store.list_workers(window).await?;
-    Ok(Json(json!({ "data": workers })))
+    Ok(Json(DataList { data: workers }))
 }

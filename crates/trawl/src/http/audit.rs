@@ -5,33 +5,54 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::openapi::ApiErrors;
 use super::AppState;
 use crate::auth::{Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiQuery;
-use crate::store::identity::AuditFilter;
+use crate::store::identity::{AuditFilter, AuditRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(list))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// Only events by this actor id.
     actor: Option<String>,
+    /// Only this event, e.g. `login_failed`.
     event: Option<String>,
+    /// RFC 3339 time; events at or after it.
     since: Option<String>,
+    /// RFC 3339 time; events before it.
     until: Option<String>,
+    /// Instance admins: one team only (others always see their own team).
     team_id: Option<Uuid>,
+    /// `next_cursor` of the previous page.
     cursor: Option<i64>,
+    /// 1 to 10000; default 100 (10000 for `jsonl`).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
+    /// `json` (default) or `jsonl` (one event per line, for export).
+    #[param(pattern = "^(json|jsonl)$")]
     format: Option<String>,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+struct AuditPage {
+    data: Vec<AuditRecord>,
+    /// Pass back as `cursor`; null on the last page.
+    next_cursor: Option<i64>,
 }
 
 fn parse_time(field: &str, v: Option<&str>) -> AppResult<Option<DateTime<Utc>>> {
@@ -44,6 +65,20 @@ fn parse_time(field: &str, v: Option<&str>) -> AppResult<Option<DateTime<Utc>>> 
         .transpose()
 }
 
+/// The audit log: the caller's team (team admins) or any team (instance admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Events, newest first", content(
+            (AuditPage = "application/json"),
+            (String = "application/x-ndjson"),
+        )),
+        ApiErrors
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,5 +128,9 @@ async fn list(
     let next = (rows.len() == limit as usize)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
-    Ok(Json(json!({ "data": rows, "next_cursor": next })).into_response())
+    Ok(Json(AuditPage {
+        data: rows,
+        next_cursor: next,
+    })
+    .into_response())
 }

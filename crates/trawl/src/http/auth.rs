@@ -4,14 +4,17 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiJson;
+use super::openapi::ApiErrors;
 use super::AppState;
 use crate::auth::caller::{session_cookie, user_caller};
 use crate::auth::rotation::{privilege, session_cookie_header};
@@ -28,38 +31,51 @@ use crate::store::jobs::DEFAULT_TEAM;
 /// Refresh tokens live a week; each use replaces it.
 const REFRESH_TTL_DAYS: i64 = 7;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/register", post(register))
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/auth/token", post(token))
-        .route("/api/v1/auth/refresh", post(refresh))
-        .route("/api/v1/auth/password", post(change_password))
-        .route("/api/v1/auth/me", get(me))
-        .route("/api/v1/auth/csrf", get(csrf_token))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(token))
+        .routes(routes!(refresh))
+        .routes(routes!(change_password))
+        .routes(routes!(me))
+        .routes(routes!(csrf_token))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
     email: String,
+    #[schema(value_type = String, format = Password)]
     password: Secret,
     /// The team to act for; default: `default` if a member, else the first.
     team_id: Option<Uuid>,
 }
 
 /// `POST /api/v1/auth/register` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewAccount {
     email: String,
+    #[schema(value_type = String, format = Password)]
     password: Secret,
     /// An invite token (`POST /api/v1/teams/{id}/invites`): the account joins that
     /// team with the invite's role. Required when registration is `invite`.
+    #[schema(value_type = Option<String>)]
     invite: Option<Secret>,
 }
 
+/// Creates an account: when registration is open, with an invite, or for the first
+/// user, who becomes the instance admin.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    security(()),
+    request_body = NewAccount,
+    responses((status = 201, description = "The new account", body = UserView), ApiErrors)
+)]
 async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -106,14 +122,24 @@ async fn register(
     Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
 }
 
-fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "email": u.email,
-        "is_admin": u.is_admin,
-        "disabled": u.disabled_at.is_some(),
-        "created_at": u.created_at,
-    })
+/// An account as the auth endpoints show it.
+#[derive(Serialize, ToSchema)]
+struct UserView {
+    id: Uuid,
+    email: String,
+    is_admin: bool,
+    disabled: bool,
+    created_at: chrono::DateTime<Utc>,
+}
+
+fn user_json(u: &User) -> UserView {
+    UserView {
+        id: u.id,
+        email: u.email.clone(),
+        is_admin: u.is_admin,
+        disabled: u.disabled_at.is_some(),
+        created_at: u.created_at,
+    }
 }
 
 /// Checks email and password with throttling, same answer and timing whether or not
@@ -211,7 +237,30 @@ fn no_store(mut r: Response) -> Response {
     r
 }
 
+/// What a dashboard login answers, besides the session cookie.
+#[derive(Serialize, ToSchema)]
+struct LoginView {
+    user: UserView,
+    team_id: Uuid,
+    role: Role,
+    /// Send it as `X-CSRF-Token` with every change made through the cookie.
+    csrf_token: String,
+    /// Seconds the session lives.
+    expires_in: i64,
+}
+
 /// Dashboard login: a fresh session id (any session presented is ended: rotation).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; the session is in the `__Host-trawl_session` cookie", body = LoginView),
+        ApiErrors
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -248,19 +297,26 @@ async fn login(
             privilege: Some(privilege(user.is_admin, role)),
         })
         .await?;
-    let mut r = Json(json!({
-        "user": user_json(&user),
-        "team_id": team,
-        "role": role,
-        "csrf_token": csrf,
-        "expires_in": absolute,
-    }))
+    let mut r = Json(LoginView {
+        user: user_json(&user),
+        team_id: team,
+        role,
+        csrf_token: csrf,
+        expires_in: absolute,
+    })
     .into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, &token, absolute));
     Ok(no_store(r))
 }
 
+/// Ends the cookie session (with any other credential, only clears the cookie).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses((status = 204, description = "Logged out"), ApiErrors)
+)]
 async fn logout(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     if caller.via == Via::Session {
         state.store.revoke_session(caller.credential_id).await?;
@@ -272,6 +328,21 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> AppResult<Resp
     r.headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, "", 0));
     Ok(r)
+}
+
+/// An access token and its refresh token.
+#[derive(Serialize, ToSchema)]
+struct TokensView {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds the access token lives.
+    expires_in: i64,
+    /// Single use: each refresh answers a new one.
+    refresh_token: String,
+    refresh_expires_in: i64,
+    team_id: Uuid,
+    jti: Uuid,
 }
 
 /// Issues an access token and a refresh token of `family`.
@@ -301,19 +372,28 @@ async fn issue_tokens(
         })
         .await?;
     Ok(no_store(
-        Json(json!({
-            "access_token": access,
-            "token_type": "Bearer",
-            "expires_in": jwt::ACCESS_TTL_SECS,
-            "refresh_token": refresh,
-            "refresh_expires_in": REFRESH_TTL_DAYS * 86400,
-            "team_id": team,
-            "jti": claims.jti,
-        }))
+        Json(TokensView {
+            access_token: access,
+            token_type: "Bearer".into(),
+            expires_in: jwt::ACCESS_TTL_SECS,
+            refresh_token: refresh,
+            refresh_expires_in: REFRESH_TTL_DAYS * 86400,
+            team_id: team,
+            jti: claims.jti,
+        })
         .into_response(),
     ))
 }
 
+/// A JWT access token and a refresh token for programs that act as a user.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    security(()),
+    request_body = Credentials,
+    responses((status = 200, description = "Tokens", body = TokensView), ApiErrors)
+)]
 async fn token(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -330,12 +410,22 @@ async fn token(
     issue_tokens(&state, &meta, user.id, team, family).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
+    #[schema(value_type = String)]
     refresh_token: Secret,
 }
 
+/// Trades a refresh token for new tokens. Presenting a spent one revokes its family.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    security(()),
+    request_body = RefreshBody,
+    responses((status = 200, description = "New tokens", body = TokensView), ApiErrors)
+)]
 async fn refresh(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -370,14 +460,23 @@ async fn refresh(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    #[schema(value_type = String, format = Password)]
     current_password: Secret,
+    #[schema(value_type = String, format = Password)]
     new_password: Secret,
 }
 
 /// Changes the caller's password and ends every session and refresh token they have.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password",
+    tag = "auth",
+    request_body = PasswordBody,
+    responses((status = 204, description = "Changed; every session is ended"), ApiErrors)
+)]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -410,8 +509,19 @@ async fn change_password(
     Ok(r)
 }
 
+#[derive(Serialize, ToSchema)]
+struct CsrfView {
+    csrf_token: String,
+}
+
 /// The CSRF token of the caller's session, for a page that has lost the one the login
 /// response carried.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/csrf",
+    tag = "auth",
+    responses((status = 200, description = "The session's CSRF token", body = CsrfView), ApiErrors)
+)]
 async fn csrf_token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -425,21 +535,43 @@ async fn csrf_token(
     }
     let token = session_cookie(&headers).ok_or(AppError::Unauthorized)?;
     Ok(no_store(
-        Json(json!({ "csrf_token": state.auth.csrf().token_for(&token) })).into_response(),
+        Json(CsrfView {
+            csrf_token: state.auth.csrf().token_for(&token),
+        })
+        .into_response(),
     ))
 }
 
-async fn me(caller: Caller) -> Json<Value> {
+/// Who the credential is.
+#[derive(Serialize, ToSchema)]
+struct MeView {
+    /// `user` or `api_key`.
+    kind: String,
+    id: Uuid,
+    team_id: Uuid,
+    role: Role,
+    scopes: Vec<crate::auth::Scope>,
+    is_instance_admin: bool,
+}
+
+/// The caller: a user or a key, its team, role and scopes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    responses((status = 200, description = "The caller", body = MeView), ApiErrors)
+)]
+async fn me(caller: Caller) -> Json<MeView> {
     let (kind, id) = match caller.principal {
         auth::Principal::User { id } => ("user", id),
         auth::Principal::ApiKey { id, .. } => ("api_key", id),
     };
-    Json(json!({
-        "kind": kind,
-        "id": id,
-        "team_id": caller.team_id,
-        "role": caller.role,
-        "scopes": caller.scopes,
-        "is_instance_admin": caller.is_instance_admin,
-    }))
+    Json(MeView {
+        kind: kind.into(),
+        id,
+        team_id: caller.team_id,
+        role: caller.role,
+        scopes: caller.scopes,
+        is_instance_admin: caller.is_instance_admin,
+    })
 }

@@ -5,15 +5,18 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::stream::{self, StreamExt};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
+use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{Caller, Role, Scope};
 use crate::crawl::options::{BatchRequest, MAX_BATCH_URLS};
@@ -30,28 +33,38 @@ const EXPORT_BATCH: u32 = 500;
 /// Largest URL list an import accepts.
 const IMPORT_MAX_BYTES: usize = 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/documents", get(list))
-        .route("/api/v1/documents/export", get(export))
-        .route("/api/v1/documents/import", post(import))
-        .route("/api/v1/documents/{id}", get(show).delete(remove))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(export))
+        .routes(routes!(import))
+        .routes(routes!(show, remove))
 }
 
 /// The filters every documents endpoint shares. Unknown parameters are refused so that a
 /// misspelt filter is not silently ignored.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Filters {
+    /// Full-text search (at most 500 characters); results are ranked and carry a `snippet`.
+    #[param(max_length = 500)]
     q: Option<String>,
+    /// Only pages of this host.
     domain: Option<String>,
+    /// Only pages of this job.
+    #[param(format = Uuid)]
     job_id: Option<String>,
     /// `YYYY-MM-DD` or RFC 3339; inclusive.
     from: Option<String>,
     /// `YYYY-MM-DD` (inclusive: the whole day) or RFC 3339 (exclusive).
     to: Option<String>,
+    /// Listing only: `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Listing only: 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// Export only: `jsonl` (default) or `csv`.
     format: Option<String>,
 }
 
@@ -83,7 +96,7 @@ impl Filters {
             domain: non_empty(&self.domain).map(|d| d.to_ascii_lowercase()),
             ..DocumentQuery::default()
         };
-        if q.text.as_ref().is_some_and(|t| t.len() > 500) {
+        if q.text.as_ref().is_some_and(|t| t.chars().count() > 500) {
             errors.push(FieldError::new("q", "must be at most 500 characters"));
         }
         if let Some(job) = non_empty(&self.job_id) {
@@ -161,19 +174,30 @@ fn next_cursor(q: &DocumentQuery, page: &[DocumentRow]) -> Option<String> {
     }
 }
 
+/// The team's pages, newest first, or ranked by full-text search (`q`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents",
+    tag = "documents",
+    params(Filters),
+    responses((status = 200, description = "Pages", body = CursorPage<DocumentRow>), ApiErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(filters): ApiQuery<Filters>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<DocumentRow>>> {
     caller.require_scope(Scope::DocumentsRead)?;
     if filters.format.is_some() {
         return Err(AppError::invalid("format", "applies to /export only"));
     }
     let q = filters.query(caller.team_id)?;
     let page = state.store.query_documents(&q).await?;
-    let next = next_cursor(&q, &page);
-    Ok(Json(json!({ "data": page, "next_cursor": next })))
+    let next_cursor = next_cursor(&q, &page);
+    Ok(Json(CursorPage {
+        data: page,
+        next_cursor,
+    }))
 }
 
 fn parse_doc_id(id: &str) -> AppResult<Uuid> {
@@ -189,6 +213,24 @@ fn etag(doc: &DocumentRow) -> String {
     )
 }
 
+const DOCUMENT_ID: &str = "The document's id";
+
+/// One page in full, with an `ETag` (send it back in `If-None-Match`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}",
+    tag = "documents",
+    params(
+        ("id" = Uuid, Path, description = DOCUMENT_ID),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The page", body = DocumentRow,
+            headers(("ETag" = String, description = "Changes whenever the page does"))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        ApiErrors
+    )
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -213,6 +255,14 @@ async fn show(
     Ok(([(header::ETAG, tag)], Json(doc)).into_response())
 }
 
+/// Deletes a page (operators).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/documents/{id}",
+    tag = "documents",
+    params(("id" = Uuid, Path, description = DOCUMENT_ID)),
+    responses((status = 204, description = "Deleted"), ApiErrors)
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
@@ -287,6 +337,20 @@ fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
 
 /// Streams every matching document, a batch per round trip, so memory stays flat however
 /// many there are. Listings go oldest first by id; searches in rank order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/export",
+    tag = "documents",
+    params(Filters),
+    responses(
+        (status = 200, description = "Every matching page: one JSON document per line, or CSV \
+            with a header row", content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
+        ApiErrors
+    )
+)]
 async fn export(
     State(state): State<AppState>,
     caller: Caller,
@@ -396,22 +460,46 @@ fn urls_from_upload(body: &str, csv_like: bool) -> Vec<String> {
     out
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ImportParams {
     /// Comma-separated formats for every page (default `markdown`).
     formats: Option<String>,
 }
 
+/// What an import queued.
+#[derive(Serialize, ToSchema)]
+struct ImportView {
+    job_id: Uuid,
+    /// URLs queued.
+    urls: usize,
+    /// URLs skipped as invalid.
+    invalid_urls: Vec<String>,
+    status_url: String,
+    documents_url: String,
+}
+
 /// `POST /api/v1/documents/import`: a `text/plain` or `text/csv` list of URLs becomes one
 /// batch job; its pages arrive as documents of that job.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents/import",
+    tag = "documents",
+    params(ImportParams),
+    request_body(
+        description = "URLs, one per line (`#` comments allowed), or CSV cells that are URLs",
+        content((String = "text/plain"), (String = "text/csv"))
+    ),
+    responses((status = 202, description = "A batch job is queued", body = ImportView), ApiErrors)
+)]
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<ImportView>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::Scrape)?;
     let content_type = headers
@@ -457,13 +545,13 @@ async fn import(
     let id = state.jobs.enqueue(vec![job]).await?[0].id;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "job_id": id,
-            "urls": urls.len() - invalid.len(),
-            "invalid_urls": invalid,
-            "status_url": format!("{}/api/v1/jobs/{id}", state.public_base),
-            "documents_url": format!("{}/api/v1/documents?job_id={id}", state.public_base),
-        })),
+        Json(ImportView {
+            job_id: id,
+            urls: urls.len() - invalid.len(),
+            invalid_urls: invalid,
+            status_url: format!("{}/api/v1/jobs/{id}", state.public_base),
+            documents_url: format!("{}/api/v1/documents?job_id={id}", state.public_base),
+        }),
     ))
 }
 

@@ -5,14 +5,16 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiJson;
+use super::openapi::{ApiErrors, DataList};
 use super::teams::visible_team;
 use super::AppState;
 use crate::auth::{audit, keys, normalize_email, Caller, Role};
@@ -23,23 +25,46 @@ use crate::store::identity::{Invite, NewInvite};
 const DEFAULT_HOURS: u32 = 72;
 const MAX_HOURS: u32 = 720;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/teams/{id}/invites", get(list).post(create))
-        .route("/api/v1/teams/{id}/invites/{invite_id}", delete(revoke))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+const TEAM_ID: &str = "The team's id";
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewInviteBody {
     role: Role,
     /// Only this address may redeem it.
     email: Option<String>,
-    /// 1 to 720; default 72.
+    /// Default 72.
+    #[schema(minimum = 1, maximum = 720)]
     expires_in_hours: Option<u32>,
 }
 
-fn invite_json(i: &Invite) -> Value {
+/// An invite as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct InviteView {
+    id: Uuid,
+    team_id: Uuid,
+    role: Role,
+    email: Option<String>,
+    /// `pending`, `used`, `expired` or `revoked`.
+    state: &'static str,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    used_by: Option<Uuid>,
+    revoked_at: Option<DateTime<Utc>>,
+    /// The invite's secret: in the creation response only (only its hash is kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+fn invite_json(i: &Invite) -> InviteView {
     let state = if i.revoked_at.is_some() {
         "revoked"
     } else if i.used_at.is_some() {
@@ -49,27 +74,38 @@ fn invite_json(i: &Invite) -> Value {
     } else {
         "pending"
     };
-    json!({
-        "id": i.id,
-        "team_id": i.team_id,
-        "role": i.role,
-        "email": i.email,
-        "state": state,
-        "created_by": i.created_by,
-        "created_at": i.created_at,
-        "expires_at": i.expires_at,
-        "used_at": i.used_at,
-        "used_by": i.used_by,
-        "revoked_at": i.revoked_at,
-    })
+    InviteView {
+        id: i.id,
+        team_id: i.team_id,
+        role: i.role,
+        email: i.email.clone(),
+        state,
+        created_by: i.created_by,
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+        used_at: i.used_at,
+        used_by: i.used_by,
+        revoked_at: i.revoked_at,
+        token: None,
+    }
 }
 
+/// Invites someone into the team with a role (team admins); the token is in this
+/// response only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams/{id}/invites",
+    tag = "invites",
+    params(("id" = Uuid, Path, description = TEAM_ID)),
+    request_body = NewInviteBody,
+    responses((status = 201, description = "The invite, with its token", body = InviteView), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewInviteBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<InviteView>)> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;
     let mut errors = Vec::new();
@@ -111,23 +147,42 @@ async fn create(
     audit::record(state.store.as_ref(), e).await;
     let mut out = invite_json(&invite);
     // Shown once: only its hash is kept.
-    out["token"] = Value::String(token);
+    out.token = Some(token);
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// The team's invites, in every state (team admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}/invites",
+    tag = "invites",
+    params(("id" = Uuid, Path, description = TEAM_ID)),
+    responses((status = 200, description = "Invites", body = DataList<InviteView>), ApiErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<DataList<InviteView>>> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;
     let invites = state.store.list_invites(team).await?;
-    Ok(Json(
-        json!({ "data": invites.iter().map(invite_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(DataList {
+        data: invites.iter().map(invite_json).collect(),
+    }))
 }
 
+/// Revokes an unused invite (team admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/teams/{id}/invites/{invite_id}",
+    tag = "invites",
+    params(
+        ("id" = Uuid, Path, description = TEAM_ID),
+        ("invite_id" = Uuid, Path, description = "The invite's id"),
+    ),
+    responses((status = 204, description = "Revoked"), ApiErrors)
+)]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -3,30 +3,35 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery};
+use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
 use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::scrape::options::ScrapeOptions;
-use crate::store::documents::{DocumentQuery, Page};
-use crate::store::jobs::{Job, JobFilter, JobLookup, JobState, NewJob};
+use crate::store::documents::{DocumentQuery, DocumentRow, Page};
+use crate::store::jobs::{Enqueued, Job, JobFilter, JobLookup, JobState, NewJob};
 use crate::webhook::{Event, WebhookSpec};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/jobs", post(create).get(list))
-        .route("/api/v1/jobs/{id}", get(show))
-        .route("/api/v1/jobs/{id}/cancel", post(cancel))
-        .route("/api/v1/jobs/{id}/retry", post(retry))
-        .route("/api/v1/jobs/{id}/pages", get(pages))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show))
+        .routes(routes!(cancel))
+        .routes(routes!(retry))
+        .routes(routes!(pages))
 }
+
+const JOB_ID: &str = "The job's id";
 
 /// The job if it belongs to the caller's team.
 async fn team_job(state: &AppState, caller: &Caller, id: &str) -> AppResult<Job> {
@@ -38,14 +43,19 @@ async fn team_job(state: &AppState, caller: &Caller, id: &str) -> AppResult<Job>
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewJobBody {
+    /// `scrape`, `crawl`, `batch`, or another registered kind.
     kind: String,
+    /// The kind's options: for `scrape`, `crawl` and `batch` the body of `POST
+    /// /v2/scrape`, `/v2/crawl` and `/v2/batch/scrape`, checked by the same rules.
     #[serde(default)]
+    #[schema(value_type = Object)]
     payload: Value,
     /// A URL or `{url, headers, metadata, events}`, for the kinds that report events.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     webhook: Option<Value>,
 }
 
@@ -56,11 +66,19 @@ const KINDS_WITH_WEBHOOKS: &[&str] = &[
     crate::crawl::BATCH_KIND,
 ];
 
+/// Queues a job for the caller's team (operators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs",
+    tag = "jobs",
+    request_body = NewJobBody,
+    responses((status = 201, description = "Queued", body = Enqueued), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewJobBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<Enqueued>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;
     if state.jobs.registry.handler(&body.kind).is_none() {
@@ -92,9 +110,17 @@ async fn create(
     }
     let job = NewJob::new(caller.team_id, body.kind, payload);
     let done = state.jobs.enqueue(vec![job]).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!(done[0]))))
+    Ok((StatusCode::CREATED, Json(done[0])))
 }
 
+/// One of the team's jobs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{id}",
+    tag = "jobs",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,6 +130,14 @@ async fn show(
     Ok(Json(team_job(&state, &caller, &id).await?))
 }
 
+/// Cancels a job (operators); a running one stops at its next check.
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{id}/cancel",
+    tag = "jobs",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,21 +191,35 @@ fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// A job kind, e.g. `scrape`, `crawl`.
     kind: Option<String>,
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
+    /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
 /// The team's jobs, newest first, a page at a time (`next_cursor` while more remain).
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs",
+    tag = "jobs",
+    params(ListQuery),
+    responses((status = 200, description = "Jobs", body = CursorPage<Job>), ApiErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<Job>>> {
     caller.require_scope(Scope::JobsRead)?;
     let mut errors = Vec::new();
     let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
@@ -204,15 +252,23 @@ async fn list(
             limit,
         })
         .await?;
-    let next = (jobs.len() == limit as usize)
-        .then(|| jobs.last().map(|j| j.id))
+    let next_cursor = (jobs.len() == limit as usize)
+        .then(|| jobs.last().map(|j| j.id.to_string()))
         .flatten();
-    Ok(Json(
-        serde_json::json!({ "data": jobs, "next_cursor": next }),
-    ))
+    Ok(Json(CursorPage {
+        data: jobs,
+        next_cursor,
+    }))
 }
 
 /// A discarded or cancelled job back to the queue with a fresh set of attempts.
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{id}/retry",
+    tag = "jobs",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "The job", body = Job), ApiErrors)
+)]
 async fn retry(
     State(state): State<AppState>,
     caller: Caller,
@@ -224,20 +280,32 @@ async fn retry(
     Ok(Json(state.jobs.retry(job.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PagesQuery {
+    /// `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
+    /// 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
 /// The documents a job stored (a crawl's or batch's pages), oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{id}/pages",
+    tag = "jobs",
+    params(("id" = Uuid, Path, description = JOB_ID), PagesQuery),
+    responses((status = 200, description = "Pages", body = CursorPage<DocumentRow>), ApiErrors)
+)]
 async fn pages(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PagesQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<DocumentRow>>> {
     let job = team_job(&state, &caller, &id).await?;
     caller.require_scope(Scope::DocumentsRead)?;
     let limit = q.limit.unwrap_or(20);
@@ -260,10 +328,11 @@ async fn pages(
             ..DocumentQuery::default()
         })
         .await?;
-    let next = (docs.len() == limit as usize)
-        .then(|| docs.last().map(|d| d.id))
+    let next_cursor = (docs.len() == limit as usize)
+        .then(|| docs.last().map(|d| d.id.to_string()))
         .flatten();
-    Ok(Json(
-        serde_json::json!({ "data": docs, "next_cursor": next }),
-    ))
+    Ok(Json(CursorPage {
+        data: docs,
+        next_cursor,
+    }))
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod docs;
 pub mod documents;
 pub mod extract;
 pub mod health;
@@ -13,6 +14,7 @@ pub mod keys;
 pub mod landing;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod schedules;
 pub mod tasks;
 pub mod teams;
@@ -135,24 +137,15 @@ impl AppState {
     }
 }
 
-/// The whole application router with its edge layers.
+/// The whole application router with its edge layers: the documented API
+/// ([`openapi::api_routes`]) and the pages and probes around it.
 pub fn router(state: AppState) -> Router {
+    let (api, _) = openapi::api_routes().split_for_parts();
     let mut routes = Router::new()
+        .merge(api)
         .merge(health::router())
-        .merge(admin::router())
-        .merge(auth::router())
-        .merge(users::router())
-        .merge(teams::router())
-        .merge(invites::router())
-        .merge(keys::router())
-        .merge(audit::router())
-        .merge(jobs::router())
-        .merge(documents::router())
-        .merge(schedules::router())
-        .merge(webhooks::router())
-        .merge(tasks::router())
-        .merge(landing::router())
-        .merge(v2::router());
+        .merge(openapi::router())
+        .merge(landing::router());
     if state.config.server.metrics_on_main {
         routes = routes.merge(metrics::router());
     }

@@ -4,42 +4,51 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery};
+use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
 use crate::error::{AppError, AppResult};
 use crate::jobs::schedule::next_tick;
-use crate::schedule::{view, Draft, ScheduleBody};
+use crate::schedule::{view, Draft, ScheduleBody, ScheduleView};
 use crate::store::jobs::Schedule;
+use crate::store::schedules::{RunPage, ScheduleRun};
 
 /// Page size when the request names none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 200;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/schedules", post(create).get(list))
-        .route(
-            "/api/v1/schedules/{id}",
-            get(show).patch(update).delete(remove),
-        )
-        .route("/api/v1/schedules/{id}/pause", post(pause))
-        .route("/api/v1/schedules/{id}/resume", post(resume))
-        .route("/api/v1/schedules/{id}/runs", get(runs))
-        .route("/api/v1/schedules/{id}/runs/{job_id}/pages", get(run_pages))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(runs))
+        .routes(routes!(run_pages))
 }
 
-#[derive(Deserialize)]
+const SCHEDULE_ID: &str = "The schedule's id";
+
+/// Paging: `cursor` for schedules and runs, `skip` for a run's pages.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// A run's pages: how many to skip (`next_skip` of the previous page).
     skip: Option<u64>,
+    /// 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -87,11 +96,19 @@ async fn record(state: &AppState, caller: &Caller, s: &Schedule, action: &str) {
     audit::record(state.store.as_ref(), e).await;
 }
 
+/// Creates a schedule (operators); `name`, `kind`, `url` and `cron` are required.
+#[utoipa::path(
+    post,
+    path = "/api/v1/schedules",
+    tag = "schedules",
+    request_body = ScheduleBody,
+    responses((status = 201, description = "The schedule", body = ScheduleView), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<ScheduleBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<ScheduleView>)> {
     require_writer(&caller)?;
     let new = Draft::create(body)
         .and_then(|d| {
@@ -107,39 +124,66 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view(&s))))
 }
 
+/// The team's schedules.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schedules",
+    tag = "schedules",
+    params(Page),
+    responses((status = 200, description = "Schedules", body = CursorPage<ScheduleView>), ApiErrors)
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<Page>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<ScheduleView>>> {
     caller.require_scope(Scope::JobsRead)?;
     let limit = q.limit()?;
     let rows = state
         .store
         .list_schedules(caller.team_id, q.cursor()?, limit)
         .await?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|s| s.id))
+    let next_cursor = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|s| s.id.to_string()))
         .flatten();
-    let data: Vec<Value> = rows.iter().map(view).collect();
-    Ok(Json(json!({ "data": data, "next_cursor": next })))
+    Ok(Json(CursorPage {
+        data: rows.iter().map(view).collect(),
+        next_cursor,
+    }))
 }
 
+/// One schedule.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schedules/{id}",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID)),
+    responses((status = 200, description = "The schedule", body = ScheduleView), ApiErrors)
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ScheduleView>> {
     caller.require_scope(Scope::JobsRead)?;
     Ok(Json(view(&team_schedule(&state, &caller, &id).await?)))
 }
 
+/// Changes the fields given (operators); `webhook: null` removes the webhook.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/schedules/{id}",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID)),
+    request_body = ScheduleBody,
+    responses((status = 200, description = "The schedule", body = ScheduleView), ApiErrors)
+)]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ScheduleBody>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ScheduleView>> {
     let current = team_schedule(&state, &caller, &id).await?;
     require_writer(&caller)?;
     let mut new = Draft::patch(&current, body)
@@ -162,6 +206,14 @@ async fn update(
     Ok(Json(view(&s)))
 }
 
+/// Deletes a schedule (operators); its past runs' jobs and pages stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/schedules/{id}",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID)),
+    responses((status = 204, description = "Deleted"), ApiErrors)
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,7 +237,7 @@ async fn set_paused(
     caller: &Caller,
     id: &str,
     paused: bool,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ScheduleView>> {
     let s = team_schedule(state, caller, id).await?;
     require_writer(caller)?;
     // Resuming starts from the next tick after now: ticks missed while paused are skipped.
@@ -206,46 +258,101 @@ async fn set_paused(
     Ok(Json(view(&s)))
 }
 
+/// Stops the schedule's ticks (operators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/schedules/{id}/pause",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID)),
+    responses((status = 200, description = "The schedule", body = ScheduleView), ApiErrors)
+)]
 async fn pause(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ScheduleView>> {
     set_paused(&state, &caller, &id, true).await
 }
 
+/// Starts the ticks again from the next one after now (operators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/schedules/{id}/resume",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID)),
+    responses((status = 200, description = "The schedule", body = ScheduleView), ApiErrors)
+)]
 async fn resume(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ScheduleView>> {
     set_paused(&state, &caller, &id, false).await
 }
 
 /// The schedule's runs, newest first, with counts of new, unchanged and changed pages.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schedules/{id}/runs",
+    tag = "schedules",
+    params(("id" = Uuid, Path, description = SCHEDULE_ID), Page),
+    responses((status = 200, description = "Runs", body = CursorPage<ScheduleRun>), ApiErrors)
+)]
 async fn runs(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Page>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<CursorPage<ScheduleRun>>> {
     caller.require_scope(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;
     let limit = q.limit()?;
     let rows = state.store.schedule_runs(s.id, q.cursor()?, limit).await?;
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| r.job_id))
+    let next_cursor = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| r.job_id.to_string()))
         .flatten();
-    Ok(Json(json!({ "data": rows, "next_cursor": next })))
+    Ok(Json(CursorPage {
+        data: rows,
+        next_cursor,
+    }))
+}
+
+/// A run's page and whether it changed since the previous run.
+#[derive(Serialize, ToSchema)]
+struct RunPageView {
+    #[serde(flatten)]
+    page: RunPage,
+    /// `change_status == "changed"`.
+    changed: bool,
+}
+
+/// One page of a run's pages.
+#[derive(Serialize, ToSchema)]
+struct RunPages {
+    run: ScheduleRun,
+    data: Vec<RunPageView>,
+    /// Pass back as `skip`; null on the last page.
+    next_skip: Option<u64>,
 }
 
 /// One run's pages: `change_status`, `changed`, and the Markdown `diff` when changed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schedules/{id}/runs/{job_id}/pages",
+    tag = "schedules",
+    params(
+        ("id" = Uuid, Path, description = SCHEDULE_ID),
+        ("job_id" = Uuid, Path, description = "The run's job id"),
+        Page,
+    ),
+    responses((status = 200, description = "The run and its pages", body = RunPages), ApiErrors)
+)]
 async fn run_pages(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, job_id)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<Page>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<RunPages>> {
     caller.require_scope(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;
     let job_id = Uuid::parse_str(&job_id).map_err(|_| AppError::NotFound("run"))?;
@@ -258,16 +365,17 @@ async fn run_pages(
     let skip = q.skip.unwrap_or(0);
     let pages = state.store.run_pages(job_id, skip, limit).await?;
     let returned = pages.len() as u64;
-    let data: Vec<Value> = pages
+    let data = pages
         .into_iter()
-        .map(|p| {
-            let mut v = serde_json::to_value(&p).unwrap_or(Value::Null);
-            v["changed"] = Value::Bool(p.change_status.as_deref() == Some("changed"));
-            v
+        .map(|page| RunPageView {
+            changed: page.change_status.as_deref() == Some("changed"),
+            page,
         })
         .collect();
     let next_skip = (returned == u64::from(limit)).then_some(skip + returned);
-    Ok(Json(
-        json!({ "run": run, "data": data, "next_skip": next_skip }),
-    ))
+    Ok(Json(RunPages {
+        run,
+        data,
+        next_skip,
+    }))
 }

@@ -3,10 +3,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
 
+use super::openapi::ApiErrors;
 use super::v2::{team_job, V2Json};
 use super::AppState;
 use crate::auth::{Caller, Scope};
@@ -15,18 +20,31 @@ use crate::error::{AppError, AppResult};
 use crate::scrape::{job::KIND, PageDocument, ScrapeOptions};
 use crate::store::jobs::{JobState, NewJob};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/tasks/scrape", post(create))
-        .route("/api/tasks/{id}/status", get(status))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(status))
+}
+
+#[derive(Serialize, ToSchema)]
+struct TaskQueued {
+    task_id: Uuid,
+    status_url: String,
 }
 
 /// Queues a scrape; the body is a v2 scrape body (`{"url", "formats", …}`).
+#[utoipa::path(
+    post,
+    path = "/api/tasks/scrape",
+    tag = "tasks",
+    request_body = super::v2::ScrapeRequestDoc,
+    responses((status = 202, description = "Queued", body = TaskQueued), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     V2Json(body): V2Json<Value>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<TaskQueued>)> {
     caller.require_scope(Scope::Scrape)?;
     let url = body.get("url").and_then(Value::as_str).unwrap_or_default();
     let mut errors = Vec::new();
@@ -51,36 +69,59 @@ async fn create(
         .id;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "task_id": id,
-            "status_url": format!("{}/api/tasks/{id}/status", state.public_base),
-        })),
+        Json(TaskQueued {
+            task_id: id,
+            status_url: format!("{}/api/tasks/{id}/status", state.public_base),
+        }),
     ))
 }
 
+/// A task's state, with the page (`result`) once it succeeded or the `error` once it
+/// failed.
+#[derive(Serialize, ToSchema)]
+struct TaskStatus {
+    id: Uuid,
+    state: JobState,
+    /// The scraped page, in `/v2/scrape`'s `data` shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PageDocument>)]
+    result: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// A task's state and, once done, its page.
+#[utoipa::path(
+    get,
+    path = "/api/tasks/{id}/status",
+    tag = "tasks",
+    params(("id" = Uuid, Path, description = "The task's id")),
+    responses((status = 200, description = "The task", body = TaskStatus), ApiErrors)
+)]
 async fn status(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<TaskStatus>> {
     caller.require_scope(Scope::JobsRead)?;
     let job = team_job(&state, &caller, &id, KIND).await?;
-    let mut out = json!({ "id": job.id, "state": job.state });
+    let mut out = TaskStatus {
+        id: job.id,
+        state: job.state,
+        result: None,
+        error: None,
+    };
     if job.state == JobState::Succeeded {
         let doc = state.store.job_documents(job.id, 0, 1).await?.pop();
-        out["result"] = match doc {
-            Some(d) => {
-                serde_json::to_value(PageDocument::from_stored(d)).map_err(anyhow::Error::new)?
-            }
-            None => job.result.clone().unwrap_or(Value::Null),
+        out.result = match doc {
+            Some(d) => Some(
+                serde_json::to_value(PageDocument::from_stored(d)).map_err(anyhow::Error::new)?,
+            ),
+            None => job.result.clone(),
         };
     }
     if matches!(job.state, JobState::Failed | JobState::Discarded) {
-        out["error"] = job
-            .last_error
-            .clone()
-            .map(Value::from)
-            .unwrap_or(Value::Null);
+        out.error = job.last_error.clone();
     }
     Ok(Json(out))
 }

@@ -2,26 +2,27 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiJson;
+use super::openapi::{ApiErrors, DataList};
 use super::AppState;
 use crate::auth::{audit, normalize_email, Caller, Principal, Role};
 use crate::error::{AppError, AppResult};
+use crate::store::identity::{Member, Team};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/teams", get(list).post(create))
-        .route("/api/v1/teams/{id}", get(show))
-        .route("/api/v1/teams/{id}/members", get(members).post(add_member))
-        .route(
-            "/api/v1/teams/{id}/members/{user_id}",
-            delete(remove_member).put(set_role),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(members, add_member))
+        .routes(routes!(remove_member, set_role))
 }
 
 /// The team at `id` if the caller may see it; 404 otherwise (never 403: existence of
@@ -39,43 +40,91 @@ pub(super) async fn visible_team(state: &AppState, caller: &Caller, id: &str) ->
     Ok(id)
 }
 
-async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    let data = if caller.is_instance_admin {
-        json!(state.store.list_teams().await?)
+/// A team in a listing; `role` is the caller's own when they are a member.
+#[derive(Serialize, ToSchema)]
+struct TeamView {
+    id: Uuid,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<Role>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Team> for TeamView {
+    fn from(t: Team) -> Self {
+        TeamView {
+            id: t.id,
+            name: t.name,
+            role: None,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// The teams the caller can see: every team for an instance admin, a user's own teams
+/// with their role, a key's one team.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    tag = "teams",
+    responses((status = 200, description = "Teams", body = DataList<TeamView>), ApiErrors)
+)]
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<DataList<TeamView>>> {
+    let data: Vec<TeamView> = if caller.is_instance_admin {
+        state
+            .store
+            .list_teams()
+            .await?
+            .into_iter()
+            .map(TeamView::from)
+            .collect()
     } else {
         match caller.principal {
-            Principal::User { id } => json!(state
+            Principal::User { id } => state
                 .store
                 .memberships_of(id)
                 .await?
                 .into_iter()
-                .map(
-                    |m| json!({ "id": m.team.id, "name": m.team.name, "role": m.role,
-                                 "created_at": m.team.created_at })
-                )
-                .collect::<Vec<_>>()),
-            Principal::ApiKey { .. } => json!(state
+                .map(|m| TeamView {
+                    role: Some(m.role),
+                    ..TeamView::from(m.team)
+                })
+                .collect(),
+            Principal::ApiKey { .. } => state
                 .store
                 .team_by_id(caller.team_id)
                 .await?
                 .into_iter()
-                .collect::<Vec<_>>()),
+                .map(TeamView::from)
+                .collect(),
         }
     };
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(DataList { data }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTeam {
+    /// 1 to 100 characters.
     name: String,
 }
 
+/// Creates a team (instance admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams",
+    tag = "teams",
+    request_body = NewTeam,
+    responses((status = 201, description = "The new team", body = Team), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewTeam>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<Team>)> {
     caller.require_instance_admin()?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -88,41 +137,80 @@ async fn create(
     let mut e = audit::by(audit::event(audit::TEAM_CREATED, &caller.meta), &caller);
     e.target = Some(format!("team:{}", team.id));
     audit::record(state.store.as_ref(), e).await;
-    Ok((StatusCode::CREATED, Json(json!(team))))
+    Ok((StatusCode::CREATED, Json(team)))
 }
 
+/// One team the caller can see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}",
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 200, description = "The team", body = Team), ApiErrors)
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Team>> {
     let id = visible_team(&state, &caller, &id).await?;
-    let team = state.store.team_by_id(id).await?;
-    Ok(Json(json!(team)))
+    let team = state
+        .store
+        .team_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound("team"))?;
+    Ok(Json(team))
 }
 
+/// A team's members.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}/members",
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 200, description = "Members", body = DataList<Member>), ApiErrors)
+)]
 async fn members(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<DataList<Member>>> {
     let id = visible_team(&state, &caller, &id).await?;
-    Ok(Json(json!({ "data": state.store.list_members(id).await? })))
+    Ok(Json(DataList {
+        data: state.store.list_members(id).await?,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AddMember {
+    /// The email of an existing account.
     email: String,
     role: Role,
 }
 
+/// A member and their role in the team.
+#[derive(Serialize, ToSchema)]
+struct MemberRole {
+    user_id: Uuid,
+    role: Role,
+}
+
+/// Adds an existing account to the team, or changes their role (team admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams/{id}/members",
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "The team's id")),
+    request_body = AddMember,
+    responses((status = 201, description = "The member", body = MemberRole), ApiErrors)
+)]
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<MemberRole>)> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;
     let email = normalize_email(&body.email).map_err(|r| AppError::invalid("email", r))?;
@@ -139,22 +227,37 @@ async fn add_member(
     audit::record(state.store.as_ref(), e).await;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "user_id": user.id, "role": body.role })),
+        Json(MemberRole {
+            user_id: user.id,
+            role: body.role,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SetRole {
     role: Role,
 }
 
+/// Changes a member's role (team admins).
+#[utoipa::path(
+    put,
+    path = "/api/v1/teams/{id}/members/{user_id}",
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "The team's id"),
+        ("user_id" = Uuid, Path, description = "The member's user id"),
+    ),
+    request_body = SetRole,
+    responses((status = 200, description = "The member", body = MemberRole), ApiErrors)
+)]
 async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, user_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<SetRole>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<MemberRole>> {
     let team = visible_team(&state, &caller, &id).await?;
     caller.require_role(Role::Admin)?;
     let user_id = Uuid::parse_str(&user_id).map_err(|_| AppError::NotFound("member"))?;
@@ -167,9 +270,23 @@ async fn set_role(
     e.target = Some(format!("user:{user_id}"));
     e.reason = Some(format!("role set to {}", body.role));
     audit::record(state.store.as_ref(), e).await;
-    Ok(Json(json!({ "user_id": user_id, "role": body.role })))
+    Ok(Json(MemberRole {
+        user_id,
+        role: body.role,
+    }))
 }
 
+/// Removes a member from the team (team admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/teams/{id}/members/{user_id}",
+    tag = "teams",
+    params(
+        ("id" = Uuid, Path, description = "The team's id"),
+        ("user_id" = Uuid, Path, description = "The member's user id"),
+    ),
+    responses((status = 204, description = "Removed"), ApiErrors)
+)]
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,

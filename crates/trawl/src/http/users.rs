@@ -2,41 +2,66 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiJson;
+use super::openapi::{ApiErrors, DataList};
 use super::AppState;
 use crate::auth::{self, audit, Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::secret::Secret;
+use crate::store::identity::{Membership, User};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/users", get(list).post(create))
-        .route("/api/v1/users/{id}", get(show))
-        .route("/api/v1/users/{id}/disable", post(disable))
-        .route("/api/v1/users/{id}/enable", post(enable))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
 }
 
 fn parse_id(id: &str) -> AppResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound("user"))
 }
 
-async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+/// Every account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    responses((status = 200, description = "Every account", body = DataList<User>), ApiErrors)
+)]
+async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<DataList<User>>> {
     caller.require_instance_admin()?;
     let users = state.store.list_users().await?;
-    Ok(Json(json!({ "data": users })))
+    Ok(Json(DataList { data: users }))
 }
 
+/// An account and its teams.
+#[derive(Serialize, ToSchema)]
+struct UserDetail {
+    user: User,
+    teams: Vec<Membership>,
+}
+
+/// An account and its teams: your own, or anyone's for an instance admin.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The account", body = UserDetail), ApiErrors)
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<UserDetail>> {
     let id = parse_id(&id)?;
     // Users see themselves; instance admins see everyone; others get 404.
     if !caller.is_instance_admin && caller.user_id() != Some(id) {
@@ -48,23 +73,32 @@ async fn show(
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let teams = state.store.memberships_of(id).await?;
-    Ok(Json(json!({ "user": user, "teams": teams })))
+    Ok(Json(UserDetail { user, teams }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUserBody {
     email: String,
+    #[schema(value_type = String, format = Password)]
     password: Secret,
     team_id: Option<Uuid>,
     role: Option<Role>,
 }
 
+/// Creates an account, optionally in a team (default role `viewer`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = NewUserBody,
+    responses((status = 201, description = "The new account", body = User), ApiErrors)
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewUserBody>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<User>)> {
     caller.require_instance_admin()?;
     let team = match body.team_id {
         Some(t) => {
@@ -89,7 +123,7 @@ async fn create(
     let mut e = audit::by(audit::event(audit::USER_CREATED, &caller.meta), &caller);
     e.target = Some(format!("user:{}", user.id));
     audit::record(state.store.as_ref(), e).await;
-    Ok((StatusCode::CREATED, Json(json!(user))))
+    Ok((StatusCode::CREATED, Json(user)))
 }
 
 async fn set_disabled(
@@ -97,7 +131,7 @@ async fn set_disabled(
     caller: Caller,
     id: String,
     disabled: bool,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<User>> {
     caller.require_instance_admin()?;
     let id = parse_id(&id)?;
     if caller.user_id() == Some(id) && disabled {
@@ -117,21 +151,37 @@ async fn set_disabled(
     let mut e = audit::by(audit::event(name, &caller.meta), &caller);
     e.target = Some(format!("user:{id}"));
     audit::record(state.store.as_ref(), e).await;
-    Ok(Json(json!(user)))
+    Ok(Json(user))
 }
 
+/// Disables an account: its sessions, tokens and keys stop working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/disable",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The account", body = User), ApiErrors)
+)]
 async fn disable(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<User>> {
     set_disabled(state, caller, id, true).await
 }
 
+/// Enables a disabled account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/enable",
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The account", body = User), ApiErrors)
+)]
 async fn enable(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<User>> {
     set_disabled(state, caller, id, false).await
 }

@@ -7,7 +7,7 @@ pub mod changes;
 
 use chrono::Utc;
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::config::Config;
@@ -25,18 +25,26 @@ const MAX_NAME: usize = 200;
 
 /// `POST /api/v1/schedules` and `PATCH …/{id}`: every field optional here; creation
 /// requires `name`, `kind`, `url` and `cron`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
+    /// At most 200 characters; unique in the team.
     pub name: Option<String>,
+    /// `scrape` or `crawl`.
     pub kind: Option<String>,
+    /// The http(s) URL to scrape or crawl from.
     pub url: Option<String>,
+    /// 5 fields, or 6 with seconds first.
     pub cron: Option<String>,
+    /// An IANA name such as `Europe/Paris`; default `UTC`.
     pub timezone: Option<String>,
     /// Scrape options (`/v2/scrape` minus `url`) or crawl options (`/v2/crawl` minus `url`).
+    #[schema(value_type = Option<Object>)]
     pub options: Option<Value>,
+    /// Where `page.changed` events go: a URL or `{url, headers, metadata, events}`.
     /// Absent: unchanged; `null`: removed.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
     pub webhook: Option<Value>,
 }
 
@@ -225,22 +233,46 @@ fn split_payload(payload: &Value) -> (String, Value) {
 }
 
 /// A schedule as the API shows it.
-pub fn view(s: &Schedule) -> Value {
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ScheduleView {
+    pub id: Uuid,
+    pub name: String,
+    /// `scrape` or `crawl`.
+    pub kind: String,
+    pub url: String,
+    pub cron: String,
+    pub timezone: String,
+    /// The scrape or crawl options besides `url`.
+    #[schema(value_type = Object)]
+    pub options: Value,
+    #[schema(value_type = Option<Object>)]
+    pub webhook: Option<Value>,
+    pub paused: bool,
+    pub last_run_at: Option<chrono::DateTime<Utc>>,
+    pub next_run_at: chrono::DateTime<Utc>,
+    /// The job the latest tick enqueued.
+    pub last_job_id: Option<Uuid>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// A schedule as the API shows it.
+pub fn view(s: &Schedule) -> ScheduleView {
     let (url, options) = split_payload(&s.payload);
-    json!({
-        "id": s.id,
-        "name": s.name,
-        "kind": s.kind,
-        "url": url,
-        "cron": s.cron,
-        "timezone": s.timezone,
-        "options": options,
-        "webhook": s.webhook,
-        "paused": s.paused,
-        "last_run_at": s.last_run_at,
-        "next_run_at": s.next_run_at,
-        "last_job_id": s.last_job_id,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    })
+    ScheduleView {
+        id: s.id,
+        name: s.name.clone(),
+        kind: s.kind.clone(),
+        url,
+        cron: s.cron.clone(),
+        timezone: s.timezone.clone(),
+        options,
+        webhook: s.webhook.clone(),
+        paused: s.paused,
+        last_run_at: s.last_run_at,
+        next_run_at: s.next_run_at,
+        last_job_id: s.last_job_id,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    }
 }

@@ -13,7 +13,7 @@ pub use options::{Format, ScrapeOptions, ScrapePlan};
 use trawl_extract::{Analysis, ExtractOptions, Metadata};
 
 /// A scraped page in the shape Firecrawl's SDKs read; formats not asked for are absent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PageDocument {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,7 +28,11 @@ pub struct PageDocument {
     pub images: Option<Vec<String>>,
     /// Trawl's analysis; present when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub analysis: Option<Analysis>,
+    /// Title, description, language, `sourceURL`, `url`, `statusCode`, and the page's
+    /// other meta tags.
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 

@@ -15,6 +15,7 @@ mod fetch;
 mod foundation;
 mod jobs;
 mod jobs_process;
+mod openapi;
 mod process;
 mod schedules;
 mod sdk;

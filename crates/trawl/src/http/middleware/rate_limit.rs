@@ -27,7 +27,7 @@ pub fn tier_for(method: &Method, route: Option<&str>) -> Option<Tier> {
     Some(match route {
         "/health/live" | "/health/ready" | "/metrics" => return None,
         "/health" => Tier::Health,
-        "/" => Tier::Public,
+        "/" | "/docs" | "/openapi.json" => Tier::Public,
         "/api/v1/auth/login" | "/api/v1/auth/token" if post => Tier::Login,
         "/api/v1/auth/register" | "/api/v1/auth/refresh" if post => Tier::Public,
         "/v2/scrape" | "/api/tasks/scrape" if post => Tier::Scrape,
@@ -141,6 +141,8 @@ mod tests {
         assert_eq!(t(Method::GET, "/health/live"), None);
         assert_eq!(t(Method::GET, "/metrics"), None);
         assert_eq!(t(Method::GET, "/health"), Some(Tier::Health));
+        assert_eq!(t(Method::GET, "/docs"), Some(Tier::Public));
+        assert_eq!(t(Method::GET, "/openapi.json"), Some(Tier::Public));
         assert_eq!(t(Method::POST, "/v2/scrape"), Some(Tier::Scrape));
         assert_eq!(t(Method::POST, "/v2/batch/scrape"), Some(Tier::Crawl));
         assert_eq!(t(Method::GET, "/v2/crawl/{id}"), Some(Tier::Status));

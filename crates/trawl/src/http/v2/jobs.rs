@@ -9,12 +9,17 @@ use axum::Json;
 use chrono::{Duration as ChronoDuration, SecondsFormat};
 use serde_json::{json, Value};
 
+use super::schemas::{
+    ActiveCrawls, BatchScrapeRequest, BatchStarted, Cancelled, CrawlRequest as CrawlRequestDoc,
+    JobErrors, JobStarted, JobStatus,
+};
 use super::{team_job, V2Json};
 use crate::auth::{Caller, Scope};
 use crate::crawl::options::BatchRequest;
 use crate::crawl::{CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiQuery;
+use crate::http::openapi::V2Errors;
 use crate::http::AppState;
 use crate::scrape::PageDocument;
 use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
@@ -25,6 +30,14 @@ use crate::webhook::{Event, WebhookSpec};
 const PAGE_DOCS: u32 = 100;
 const PAGE_BYTES: usize = 10 * 1024 * 1024;
 
+/// Starts a crawl as a background job.
+#[utoipa::path(
+    post,
+    path = "/v2/crawl",
+    tag = "v2",
+    request_body = CrawlRequestDoc,
+    responses((status = 200, description = "Started", body = JobStarted), V2Errors)
+)]
 pub async fn start_crawl(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,6 +57,16 @@ pub async fn start_crawl(
     })))
 }
 
+/// Scrapes many URLs as one background job.
+#[utoipa::path(
+    post,
+    path = "/v2/batch/scrape",
+    tag = "v2",
+    params(("x-idempotency-key" = Option<Uuid>, Header,
+        description = "Starts the batch at most once while one with this key runs")),
+    request_body = BatchScrapeRequest,
+    responses((status = 200, description = "Started", body = BatchStarted), V2Errors)
+)]
 pub async fn start_batch(
     State(state): State<AppState>,
     caller: Caller,
@@ -239,6 +262,31 @@ async fn errors(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppR
     Ok(Json(json!({"errors": errors, "robotsBlocked": blocked})))
 }
 
+/// Paging through a job's documents.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "documentation: the handlers read the query as a map"
+)]
+struct StatusPage {
+    /// Documents to skip (the `next` URL carries it).
+    skip: Option<u64>,
+    /// 1 to 100; default 100.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+}
+
+const JOB_ID: &str = "The job's id";
+
+/// A crawl's progress and a page of its documents.
+#[utoipa::path(
+    get,
+    path = "/v2/crawl/{id}",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID), StatusPage),
+    responses((status = 200, description = "Status", body = JobStatus), V2Errors)
+)]
 pub async fn crawl_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -248,6 +296,14 @@ pub async fn crawl_status(
     status(&state, &caller, &id, CRAWL_KIND, &q).await
 }
 
+/// A batch's progress and a page of its documents.
+#[utoipa::path(
+    get,
+    path = "/v2/batch/scrape/{id}",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID), StatusPage),
+    responses((status = 200, description = "Status", body = JobStatus), V2Errors)
+)]
 pub async fn batch_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -257,6 +313,14 @@ pub async fn batch_status(
     status(&state, &caller, &id, BATCH_KIND, &q).await
 }
 
+/// Cancels a crawl.
+#[utoipa::path(
+    delete,
+    path = "/v2/crawl/{id}",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "Cancelled", body = Cancelled), V2Errors)
+)]
 pub async fn cancel_crawl(
     State(state): State<AppState>,
     caller: Caller,
@@ -265,6 +329,14 @@ pub async fn cancel_crawl(
     cancel(&state, &caller, &id, CRAWL_KIND).await
 }
 
+/// Cancels a batch.
+#[utoipa::path(
+    delete,
+    path = "/v2/batch/scrape/{id}",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "Cancelled", body = Cancelled), V2Errors)
+)]
 pub async fn cancel_batch(
     State(state): State<AppState>,
     caller: Caller,
@@ -273,6 +345,14 @@ pub async fn cancel_batch(
     cancel(&state, &caller, &id, BATCH_KIND).await
 }
 
+/// A crawl's failed URLs and those robots.txt refused.
+#[utoipa::path(
+    get,
+    path = "/v2/crawl/{id}/errors",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "Errors", body = JobErrors), V2Errors)
+)]
 pub async fn crawl_errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -281,6 +361,14 @@ pub async fn crawl_errors(
     errors(&state, &caller, &id, CRAWL_KIND).await
 }
 
+/// A batch's failed URLs and those robots.txt refused.
+#[utoipa::path(
+    get,
+    path = "/v2/batch/scrape/{id}/errors",
+    tag = "v2",
+    params(("id" = Uuid, Path, description = JOB_ID)),
+    responses((status = 200, description = "Errors", body = JobErrors), V2Errors)
+)]
 pub async fn batch_errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -290,6 +378,12 @@ pub async fn batch_errors(
 }
 
 /// The team's crawls that are queued or running.
+#[utoipa::path(
+    get,
+    path = "/v2/crawl/active",
+    tag = "v2",
+    responses((status = 200, description = "Active crawls", body = ActiveCrawls), V2Errors)
+)]
 pub async fn active_crawls(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,18 +7,21 @@
 //! failures answer 400 as the SDKs expect.
 
 mod jobs;
+mod schemas;
 mod scrape;
 mod team;
+
+pub use schemas::ScrapeRequest as ScrapeRequestDoc;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::AppState;
@@ -26,27 +29,21 @@ use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::store::jobs::{Job, JobLookup};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v2/scrape", post(scrape::scrape))
-        .route("/v2/map", post(scrape::map))
-        .route("/v2/crawl", post(jobs::start_crawl))
-        .route("/v2/crawl/active", get(jobs::active_crawls))
-        .route(
-            "/v2/crawl/{id}",
-            get(jobs::crawl_status).delete(jobs::cancel_crawl),
-        )
-        .route("/v2/crawl/{id}/errors", get(jobs::crawl_errors))
-        .route("/v2/batch/scrape", post(jobs::start_batch))
-        .route(
-            "/v2/batch/scrape/{id}",
-            get(jobs::batch_status).delete(jobs::cancel_batch),
-        )
-        .route("/v2/batch/scrape/{id}/errors", get(jobs::batch_errors))
-        .route("/v2/concurrency-check", get(team::concurrency))
-        .route("/v2/team/queue-status", get(team::queue_status))
-        .route("/v2/team/credit-usage", get(team::credit_usage))
-        .route("/v2/team/token-usage", get(team::token_usage))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(scrape::scrape))
+        .routes(routes!(scrape::map))
+        .routes(routes!(jobs::start_crawl))
+        .routes(routes!(jobs::active_crawls))
+        .routes(routes!(jobs::crawl_status, jobs::cancel_crawl))
+        .routes(routes!(jobs::crawl_errors))
+        .routes(routes!(jobs::start_batch))
+        .routes(routes!(jobs::batch_status, jobs::cancel_batch))
+        .routes(routes!(jobs::batch_errors))
+        .routes(routes!(team::concurrency))
+        .routes(routes!(team::queue_status))
+        .routes(routes!(team::credit_usage))
+        .routes(routes!(team::token_usage))
         .layer(axum::middleware::from_fn(firecrawl_errors))
 }
 

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use url::Url;
 use uuid::Uuid;
 
+use super::schemas::{MapResponse, ScrapeRequest, ScrapeResponse};
 use super::V2Json;
 use crate::auth::{Caller, Scope};
 use crate::crawl::engine::sitemap_urls;
@@ -19,6 +20,7 @@ use crate::crawl::options::{from_json, parse_http_url};
 use crate::crawl::SitemapMode;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::fetch::FetchError;
+use crate::http::openapi::V2Errors;
 use crate::http::AppState;
 use crate::scrape::{ScrapeOptions, ScrapePlan};
 use trawl_extract::urlnorm::{normalize, NormalizeOptions};
@@ -33,6 +35,14 @@ fn validate(url: &str, options: &ScrapeOptions) -> AppResult<(Url, ScrapePlan)> 
     }
 }
 
+/// Fetches one page now and extracts the formats asked for.
+#[utoipa::path(
+    post,
+    path = "/v2/scrape",
+    tag = "v2",
+    request_body = ScrapeRequest,
+    responses((status = 200, description = "The page", body = ScrapeResponse), V2Errors)
+)]
 pub async fn scrape(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,6 +103,13 @@ pub const MAP_MAX_LIMIT: u64 = 30_000;
 
 /// Discovers a site's URLs from its sitemaps and the links of its start page, without
 /// storing any content.
+#[utoipa::path(
+    post,
+    path = "/v2/map",
+    tag = "v2",
+    request_body = super::schemas::MapRequest,
+    responses((status = 200, description = "The site's URLs", body = MapResponse), V2Errors)
+)]
 pub async fn map(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,8 +5,10 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::schemas::{Concurrency, CreditUsage, QueueStatus, TokenUsage};
 use crate::auth::Caller;
 use crate::error::AppResult;
+use crate::http::openapi::V2Errors;
 use crate::http::AppState;
 use crate::store::jobs::{JobFilter, JobState};
 
@@ -34,6 +36,13 @@ fn max_concurrency(state: &AppState) -> u32 {
     }
 }
 
+/// Jobs the team has running, and how many it may.
+#[utoipa::path(
+    get,
+    path = "/v2/concurrency-check",
+    tag = "v2",
+    responses((status = 200, description = "Concurrency", body = Concurrency), V2Errors)
+)]
 pub async fn concurrency(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let running = count(&state, &caller, JobState::Running).await?;
     Ok(Json(json!({
@@ -42,6 +51,13 @@ pub async fn concurrency(State(state): State<AppState>, caller: Caller) -> AppRe
     })))
 }
 
+/// The team's queue.
+#[utoipa::path(
+    get,
+    path = "/v2/team/queue-status",
+    tag = "v2",
+    responses((status = 200, description = "Queue", body = QueueStatus), V2Errors)
+)]
 pub async fn queue_status(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let running = count(&state, &caller, JobState::Running).await?;
     let waiting = count(&state, &caller, JobState::Queued).await?
@@ -56,14 +72,28 @@ pub async fn queue_status(State(state): State<AppState>, caller: Caller) -> AppR
     })))
 }
 
-pub async fn credit_usage(State(_): State<AppState>, _caller: Caller) -> AppResult<Json<Value>> {
+/// Credits: unlimited on a self-hosted instance.
+#[utoipa::path(
+    get,
+    path = "/v2/team/credit-usage",
+    tag = "v2",
+    responses((status = 200, description = "Credits", body = CreditUsage), V2Errors)
+)]
+pub async fn credit_usage(_caller: Caller) -> AppResult<Json<Value>> {
     Ok(Json(json!({
         "success": true,
         "data": {"remainingCredits": UNLIMITED_CREDITS, "planCredits": UNLIMITED_CREDITS},
     })))
 }
 
-pub async fn token_usage(State(_): State<AppState>, _caller: Caller) -> AppResult<Json<Value>> {
+/// Tokens: unlimited on a self-hosted instance.
+#[utoipa::path(
+    get,
+    path = "/v2/team/token-usage",
+    tag = "v2",
+    responses((status = 200, description = "Tokens", body = TokenUsage), V2Errors)
+)]
+pub async fn token_usage(_caller: Caller) -> AppResult<Json<Value>> {
     Ok(Json(json!({
         "success": true,
         "data": {"remainingTokens": UNLIMITED_CREDITS},

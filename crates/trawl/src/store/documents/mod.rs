@@ -46,7 +46,7 @@ pub enum Page {
     Offset(u32),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentRow {
     pub id: Uuid,
     pub job_id: Option<Uuid>,

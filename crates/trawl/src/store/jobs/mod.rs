@@ -30,7 +30,7 @@ pub const DEFAULT_TEAM: Uuid = uuid::uuid!("00000000-0000-7000-8000-000000000001
 /// How long a tombstone of an expired job is kept, so its id answers `job_expired`.
 pub const TOMBSTONE_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -153,14 +153,14 @@ impl NewJob {
 
 /// The outcome of one enqueue: the job's id, and whether it was created (false when a
 /// unique key matched an active job, whose id is returned).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Enqueued {
     pub id: Uuid,
     pub created: bool,
 }
 
 /// A job row as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: Uuid,
     pub team_id: Option<Uuid>,
@@ -345,7 +345,7 @@ pub struct QueueStats {
 }
 
 /// A worker process as registered in the database.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkerInfo {
     pub id: Uuid,
     pub hostname: String,
@@ -358,7 +358,7 @@ pub struct WorkerInfo {
 }
 
 /// A cron schedule that enqueues a job at each tick.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub id: Uuid,
     pub team_id: Uuid,

@@ -15,7 +15,7 @@ use super::{StoreError, StoreResult};
 
 /// One tick of a schedule and what its job found. Counts are over the run's stored
 /// pages; `state` is `None` once the job itself has expired.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScheduleRun {
     pub job_id: Uuid,
     pub schedule_id: Uuid,
@@ -30,7 +30,7 @@ pub struct ScheduleRun {
 }
 
 /// A page of a run with its change status against the previous run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunPage {
     pub id: Uuid,
     pub url: String,
