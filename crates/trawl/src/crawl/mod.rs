@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod hosts;
+pub mod map;
 pub mod options;
 pub mod scope;
 pub mod sink;
@@ -105,9 +106,10 @@ impl CrawlHandler {
                 ctx.store.enqueue(&[job]).await?;
             }
         }
+        let tracker = ChangeTracker::for_job(&ctx.store, ctx.id, attempts).await?;
         let hooks = PageHooks {
             notifier,
-            tracker: ChangeTracker::for_job(&ctx.store, ctx.id, attempts).await?,
+            tracker: tracker.clone(),
             plan: plan.scrape.clone(),
         };
         let sink =
@@ -124,6 +126,10 @@ impl CrawlHandler {
             .map_err(|e| JobError::Retry(format!("{e:#}")))?;
         if summary.cancelled {
             return Err(JobError::Cancelled);
+        }
+        // Only a finished run can tell which of the previous run's pages are gone.
+        if let Some(t) = &tracker {
+            t.finish().await?;
         }
         Ok(serde_json::to_value(summary).unwrap_or(Value::Null))
     }

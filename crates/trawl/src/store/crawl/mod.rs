@@ -176,6 +176,10 @@ pub trait CrawlStore {
     async fn crawl_write(&self, job_id: Uuid, team_id: Uuid, batch: &CrawlBatch)
         -> StoreResult<()>;
 
+    /// Stores pages scraped outside any job (`POST /v2/scrape`) as documents of the team,
+    /// in one transaction.
+    async fn store_documents(&self, team_id: Uuid, docs: &[NewDocument]) -> StoreResult<()>;
+
     /// The stored frontier of a crawl, to resume it.
     async fn crawl_frontier(&self, job_id: Uuid) -> StoreResult<StoredFrontier>;
 
