@@ -9,7 +9,7 @@
 # usage: bench/api/run.sh [SCRAPES] [DOCUMENTS] [sqlite,postgres]
 # needs: nginx (apt-get install nginx-light), python3, and for PostgreSQL psql and
 # TRAWL_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres); the
-# bench creates and drops its own database there.
+# bench creates its own database there (trawl_bench_api).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -43,25 +43,32 @@ if [ "$n" -gt 0 ]; then
   rm -rf "$data"
 fi
 
+# The seeded databases are kept in bench/out/api (SQLite) and in the database
+# trawl_bench_api (PostgreSQL) and reused by the next run; BENCH_API_RESEED=1 seeds anew.
 pg_admin="${TRAWL_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 pg_db="trawl_bench_api"
 for backend in ${backends//,/ }; do
-  data="$(mktemp -d)"
+  data="$out/data-$backend"
+  marker="$data/seeded-$docs"
+  if [ "${BENCH_API_RESEED:-0}" = 1 ] || [ ! -f "$marker" ]; then
+    rm -rf "$data"
+    [ "$backend" = postgres ] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" \
+      -c "CREATE DATABASE $pg_db"
+  fi
+  mkdir -p "$data"
   export TRAWL_DATA_DIR="$data"
   if [ "$backend" = postgres ]; then
-    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" -c "CREATE DATABASE $pg_db"
     export TRAWL_DATABASE_URL="${pg_admin%/*}/$pg_db"
   else
     unset TRAWL_DATABASE_URL
   fi
-  echo "== $backend: seeding $docs documents"
-  "$bin" bench-seed-documents --site "$doc_site" --count "$docs" 2>/dev/null
+  if [ ! -f "$marker" ]; then
+    echo "== $backend: seeding $docs documents"
+    "$bin" bench-seed-documents --site "$doc_site" --count "$docs" 2>/dev/null
+    touch "$marker"
+  fi
   bench_trawl "$api_port" "$out/trawl-$backend.log"
-  echo "== $backend: search and export (targets: search p50 ≤ 10 ms; export ≥ 50 MB/s, RSS ≤ 100 MB)"
+  echo "== $backend: search and export over $docs documents (targets: search p50 ≤ 10 ms; export ≥ 50 MB/s, RSS ≤ 100 MB)"
   python3 "$here/search_export.py" "http://127.0.0.1:$api_port" "$key" "$trawl_pid" "$docs"
   bench_stop "$trawl_pid"
-  if [ "$backend" = postgres ]; then
-    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
-  fi
-  rm -rf "$data"
 done

@@ -131,7 +131,29 @@ impl CrawlHandler {
         if let Some(t) = &tracker {
             t.finish().await?;
         }
-        Ok(serde_json::to_value(summary).unwrap_or(Value::Null))
+        let progress = CrawlProgress {
+            counts: ctx.store.crawl_counts(ctx.id).await?,
+            documents: ctx.store.job_document_count(ctx.id).await?,
+        };
+        let mut result = serde_json::to_value(summary).unwrap_or(Value::Null);
+        if let Some(o) = result.as_object_mut() {
+            o.insert("progress".into(), json!(progress));
+        }
+        Ok(result)
+    }
+}
+
+/// A finished crawl's final counts, kept in its result so that status polls need not
+/// count its URLs and documents again.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct CrawlProgress {
+    pub counts: crate::store::crawl::CrawlCounts,
+    pub documents: u64,
+}
+
+impl CrawlProgress {
+    pub fn from_result(result: &Value) -> Option<CrawlProgress> {
+        serde_json::from_value(result.get("progress")?.clone()).ok()
     }
 }
 

@@ -286,7 +286,7 @@ fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
 }
 
 /// Streams every matching document, a batch per round trip, so memory stays flat however
-/// many there are. Listings go oldest first by id; searches in rank order.
+/// many there are, oldest first by id (with `q`, the matching ones).
 async fn export(
     State(state): State<AppState>,
     caller: Caller,
@@ -307,11 +307,8 @@ async fn export(
     let mut q = filters.query(caller.team_id)?;
     q.full = true;
     q.limit = EXPORT_BATCH;
-    q.page = if q.text.is_some() {
-        Page::Offset(0)
-    } else {
-        Page::After(Uuid::nil())
-    };
+    // By key in id order, with or without `q`: an export has no ranking to keep.
+    q.page = Page::After(Uuid::nil());
     // The first batch is read before answering, so a failing query is a proper error
     // rather than a truncated 200.
     let first = state.store.query_documents(&q).await?;
@@ -338,10 +335,7 @@ async fn export(
                 return None;
             }
             let full = batch.len() == q.limit as usize;
-            q.page = match q.page {
-                Page::Offset(n) => Page::Offset(n + q.limit),
-                _ => Page::After(batch.last().expect("non-empty").id),
-            };
+            q.page = Page::After(batch.last().expect("non-empty").id);
             let mut chunk = String::new();
             for doc in &batch {
                 chunk.push_str(&export_line(format, doc));

@@ -85,7 +85,7 @@ pub struct CrawlBatch {
 }
 
 /// Counts of a crawl's URLs by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CrawlCounts {
     pub queued: u64,
     pub done: u64,
