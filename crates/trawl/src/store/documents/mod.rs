@@ -15,7 +15,7 @@ use super::StoreResult;
 /// Search ranks this many of the newest matching documents, not every match: relevance
 /// scoring costs per match, and a common word matches nearly every page. A search that
 /// matches more ranks the newest ones; filters (`domain`, `from`, …) narrow it first.
-pub const SEARCH_WINDOW: u32 = 1000;
+pub const SEARCH_WINDOW: u32 = 200;
 
 /// Marks around matched terms in search snippets.
 pub const MARK_START: &str = "<mark>";

@@ -99,9 +99,12 @@ impl DocumentStore for PgStore {
                         .push_bind(text.to_owned())
                         .push(")");
                 };
-                let mut b = QueryBuilder::new(
-                    "WITH win AS MATERIALIZED (SELECT d.id FROM documents d WHERE d.search @@ ",
-                );
+                // Ranked in the same scan that finds the window, so each tsvector is
+                // read once.
+                let mut b =
+                    QueryBuilder::new("WITH win AS MATERIALIZED (SELECT d.id, ts_rank(d.search, ");
+                tsq(&mut b);
+                b.push(", 32) AS rank FROM documents d WHERE d.search @@ ");
                 tsq(&mut b);
                 b.push(" AND");
                 push_filters(&mut b, q);
@@ -110,14 +113,9 @@ impl DocumentStore for PgStore {
                     _ => 0,
                 };
                 b.push(format!(
-                    " ORDER BY d.id DESC LIMIT {SEARCH_WINDOW}), hits AS (SELECT d.id, \
-                     ts_rank(d.search, "
-                ));
-                tsq(&mut b);
-                b.push(
-                    ", 32) AS rank FROM win JOIN documents d ON d.id = win.id \
-                     ORDER BY rank DESC, d.id DESC LIMIT ",
-                )
+                    " ORDER BY d.id DESC LIMIT {SEARCH_WINDOW}), hits AS (SELECT id, rank \
+                     FROM win ORDER BY rank DESC, id DESC LIMIT "
+                ))
                 .push_bind(limit)
                 .push(" OFFSET ")
                 .push_bind(offset);
