@@ -52,6 +52,13 @@ pub fn job_registry_with(config: &Config, scraper: Scraper) -> Registry {
             retention: None,
         },
     );
+    registry.register(
+        crate::crawl::map::KIND,
+        Arc::new(crate::crawl::map::MapHandler::new(
+            scraper.clone(),
+            config.fetch.user_agent.clone(),
+        )),
+    );
     let crawler = Arc::new(crate::crawl::CrawlHandler::new(
         scraper,
         Arc::new(config.clone()),
@@ -191,6 +198,7 @@ impl Application {
             });
         }
         let store = self.state.store.clone();
+        let state = self.state.clone();
 
         // Workers and the scheduler stop with the server, each with its own grace period,
         // at the same time as in-flight requests finish.
@@ -274,6 +282,8 @@ impl Application {
         if let Some(task) = jobs_task {
             let _ = task.await;
         }
+        // Pages of the last synchronous scrapes are written before the pool closes.
+        state.documents.flush().await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod hosts;
+pub mod map;
 pub mod options;
 pub mod scope;
 pub mod sink;
@@ -105,9 +106,10 @@ impl CrawlHandler {
                 ctx.store.enqueue(&[job]).await?;
             }
         }
+        let tracker = ChangeTracker::for_job(&ctx.store, ctx.id, attempts).await?;
         let hooks = PageHooks {
             notifier,
-            tracker: ChangeTracker::for_job(&ctx.store, ctx.id, attempts).await?,
+            tracker: tracker.clone(),
             plan: plan.scrape.clone(),
         };
         let sink =
@@ -125,7 +127,33 @@ impl CrawlHandler {
         if summary.cancelled {
             return Err(JobError::Cancelled);
         }
-        Ok(serde_json::to_value(summary).unwrap_or(Value::Null))
+        // Only a finished run can tell which of the previous run's pages are gone.
+        if let Some(t) = &tracker {
+            t.finish().await?;
+        }
+        let progress = CrawlProgress {
+            counts: ctx.store.crawl_counts(ctx.id).await?,
+            documents: ctx.store.job_document_count(ctx.id).await?,
+        };
+        let mut result = serde_json::to_value(summary).unwrap_or(Value::Null);
+        if let Some(o) = result.as_object_mut() {
+            o.insert("progress".into(), json!(progress));
+        }
+        Ok(result)
+    }
+}
+
+/// A finished crawl's final counts, kept in its result so that status polls need not
+/// count its URLs and documents again.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct CrawlProgress {
+    pub counts: crate::store::crawl::CrawlCounts,
+    pub documents: u64,
+}
+
+impl CrawlProgress {
+    pub fn from_result(result: &Value) -> Option<CrawlProgress> {
+        serde_json::from_value(result.get("progress")?.clone()).ok()
     }
 }
 

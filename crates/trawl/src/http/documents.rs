@@ -29,7 +29,7 @@ use crate::store::jobs::NewJob;
 const PAGE_DEFAULT: u32 = 20;
 const PAGE_MAX: u32 = 100;
 /// Rows fetched per round trip while exporting: bounds memory whatever the export's size.
-const EXPORT_BATCH: u32 = 500;
+const EXPORT_BATCH: u32 = 200;
 /// Largest URL list an import accepts.
 const IMPORT_MAX_BYTES: usize = 1024 * 1024;
 
@@ -335,8 +335,47 @@ fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
     }
 }
 
+/// One rendered batch of an export, and the id the next batch starts after (none after
+/// the last).
+type ExportBatch = (Bytes, Option<Uuid>);
+
+enum ExportState {
+    Ready(ExportBatch, DocumentQuery),
+    Reading(
+        tokio::task::JoinHandle<crate::store::StoreResult<ExportBatch>>,
+        DocumentQuery,
+    ),
+    Done,
+}
+
+/// Reads the batch `q` names and renders its lines.
+async fn export_batch(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    q: DocumentQuery,
+    format: ExportFormat,
+) -> crate::store::StoreResult<ExportBatch> {
+    let batch = store.query_documents(&q).await?;
+    let next = if batch.len() == q.limit as usize {
+        batch.last().map(|d| d.id)
+    } else {
+        None
+    };
+    let mut chunk = String::new();
+    for doc in &batch {
+        chunk.push_str(&export_line(format, doc));
+    }
+    Ok((Bytes::from(chunk), next))
+}
+
+/// Ends the body abruptly, so the client sees a failed transfer rather than a short file
+/// that looks complete.
+fn interrupted(e: &dyn std::fmt::Display) -> Box<dyn std::error::Error + Send + Sync> {
+    tracing::warn!(error = %e, "document export stopped");
+    "export interrupted".into()
+}
+
 /// Streams every matching document, a batch per round trip, so memory stays flat however
-/// many there are. Listings go oldest first by id; searches in rank order.
+/// many there are, oldest first by id (with `q`, the matching ones).
 #[utoipa::path(
     get,
     path = "/api/v1/documents/export",
@@ -371,49 +410,41 @@ async fn export(
     let mut q = filters.query(caller.team_id)?;
     q.full = true;
     q.limit = EXPORT_BATCH;
-    q.page = if q.text.is_some() {
-        Page::Offset(0)
-    } else {
-        Page::After(Uuid::nil())
-    };
+    // By key in id order, with or without `q`: an export has no ranking to keep.
+    q.page = Page::After(Uuid::nil());
     // The first batch is read before answering, so a failing query is a proper error
-    // rather than a truncated 200.
-    let first = state.store.query_documents(&q).await?;
-    let header_line = (format == ExportFormat::Csv).then(|| csv_line(&CSV_COLUMNS));
+    // rather than a truncated 200. Each next batch is read and rendered by its own task
+    // while the previous one is sent: the database, the encoder and the socket work at
+    // the same time, with at most two batches in memory.
     let store = state.store.clone();
-    let batches = stream::unfold(
-        (Some(first), q, store),
-        move |(batch, mut q, store)| async move {
-            let batch = match batch {
-                Some(b) => b,
-                None => match store.query_documents(&q).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "document export stopped");
-                        let err: Box<dyn std::error::Error + Send + Sync> =
-                            "export interrupted".into();
-                        // Ends the body abruptly, so the client sees a failed transfer
-                        // rather than a short file that looks complete.
-                        return Some((Err(err), (Some(Vec::new()), q, store)));
-                    }
+    let first = export_batch(store.clone(), q.clone(), format).await?;
+    let header_line = (format == ExportFormat::Csv).then(|| csv_line(&CSV_COLUMNS));
+    let state0 = ExportState::Ready(first, q);
+    let batches = stream::unfold(state0, move |st| {
+        let store = store.clone();
+        async move {
+            let (batch, q) = match st {
+                ExportState::Done => return None,
+                ExportState::Ready(batch, q) => (batch, q),
+                ExportState::Reading(task, q) => match task.await {
+                    Ok(Ok(batch)) => (batch, q),
+                    Ok(Err(e)) => return Some((Err(interrupted(&e)), ExportState::Done)),
+                    Err(e) => return Some((Err(interrupted(&e)), ExportState::Done)),
                 },
             };
-            if batch.is_empty() {
-                return None;
-            }
-            let full = batch.len() == q.limit as usize;
-            q.page = match q.page {
-                Page::Offset(n) => Page::Offset(n + q.limit),
-                _ => Page::After(batch.last().expect("non-empty").id),
+            let (chunk, next) = batch;
+            let st = match next {
+                Some(after) => {
+                    let mut q = q;
+                    q.page = Page::After(after);
+                    let task = tokio::spawn(export_batch(store, q.clone(), format));
+                    ExportState::Reading(task, q)
+                }
+                None => ExportState::Done,
             };
-            let mut chunk = String::new();
-            for doc in &batch {
-                chunk.push_str(&export_line(format, doc));
-            }
-            let next = if full { None } else { Some(Vec::new()) };
-            Some((Ok(Bytes::from(chunk)), (next, q, store)))
-        },
-    );
+            Some((Ok(chunk), st))
+        }
+    });
     let body = stream::iter(header_line.map(|h| Ok(Bytes::from(h)))).chain(batches);
     let (content_type, ext) = match format {
         ExportFormat::JsonLines => ("application/x-ndjson", "jsonl"),

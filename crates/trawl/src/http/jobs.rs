@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiQuery};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
+use crate::crawl::map::MapRequest;
 use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::scrape::options::ScrapeOptions;
@@ -81,6 +82,10 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Enqueued>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;
+    // A map job does what `POST /v2/map` does, so it needs what that endpoint needs.
+    if body.kind == crate::crawl::map::KIND {
+        caller.require_scope(Scope::Map)?;
+    }
     if state.jobs.registry.handler(&body.kind).is_none() {
         return Err(AppError::invalid("kind", "no such job kind"));
     }
@@ -176,6 +181,10 @@ fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<
         },
         crate::crawl::BATCH_KIND => match BatchRequest::from_json(payload) {
             Ok(req) => req.validate(&state.config.crawl).err().unwrap_or_default(),
+            Err(e) => vec![e],
+        },
+        crate::crawl::map::KIND => match MapRequest::from_json(payload) {
+            Ok(req) => req.validate().err().unwrap_or_default(),
             Err(e) => vec![e],
         },
         _ => Vec::new(),

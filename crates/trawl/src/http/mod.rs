@@ -60,6 +60,8 @@ pub struct Shared {
     pub jobs: crate::jobs::Jobs,
     /// Fetch + extract for synchronous scrapes and maps.
     pub scraper: crate::scrape::Scraper,
+    /// Stores the pages of synchronous scrapes without the response waiting for it.
+    pub documents: crate::scrape::writer::DocumentWriter,
     /// Credentials, sessions, login throttling (see [`crate::auth::Caller`]).
     pub auth: crate::auth::Auth,
     /// Tiered request budgets, in memory or shared through Redis.
@@ -106,6 +108,7 @@ impl AppState {
             auth: crate::auth::Auth::new(&config),
             limiter: crate::edge::rate_limit::RateLimiter::new(&config.rate_limit, redis.clone()),
             config,
+            documents: crate::scrape::writer::DocumentWriter::new(store.clone()),
             store,
             redis,
             jobs,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::store::crawl::NewDocument;
 use crate::store::jobs::{NewJob, Schedule};
-use crate::store::schedules::PreviousPage;
+use crate::store::schedules::{PreviousPage, RemovedPage};
 use crate::store::{Store, StoreResult};
 use crate::webhook::{Event, WebhookSpec};
 
@@ -28,6 +28,9 @@ pub enum ChangeStatus {
     New,
     Same,
     Changed,
+    /// The previous run had this URL and this run did not find it (see
+    /// [`ChangeTracker::finish`]).
+    Removed,
 }
 
 impl ChangeStatus {
@@ -36,19 +39,30 @@ impl ChangeStatus {
             ChangeStatus::New => "new",
             ChangeStatus::Same => "same",
             ChangeStatus::Changed => "changed",
+            ChangeStatus::Removed => "removed",
         }
     }
 }
 
-/// Compares a page with its previous copy; the diff is there only for `Changed`.
+/// Whether an HTTP status says the page is gone (a scrape stores such answers too).
+fn gone(status: Option<i32>) -> bool {
+    matches!(status, Some(404 | 410))
+}
+
+/// Compares a page with its previous copy; the diff is there only for `Changed`. A page
+/// that answers 404 or 410 where its previous copy did not is `Removed`.
 pub fn compare(
     previous: Option<&PreviousPage>,
+    status: Option<i32>,
     hash: Option<&str>,
     markdown: Option<&str>,
 ) -> (ChangeStatus, Option<String>) {
     let Some(prev) = previous else {
         return (ChangeStatus::New, None);
     };
+    if gone(status) && !gone(prev.status_code) {
+        return (ChangeStatus::Removed, None);
+    }
     if let (Some(a), Some(b)) = (prev.content_hash.as_deref(), hash) {
         if a == b {
             return (ChangeStatus::Same, None);
@@ -85,6 +99,7 @@ pub fn unified_diff(old: &str, new: &str) -> String {
 }
 
 /// Marks the pages of one scheduled run.
+#[derive(Clone)]
 pub struct ChangeTracker {
     store: Arc<dyn Store>,
     schedule: Schedule,
@@ -122,13 +137,14 @@ impl ChangeTracker {
             .await?;
         let (status, diff) = compare(
             previous.as_ref(),
+            doc.status_code.map(i32::from),
             doc.content_hash.as_deref(),
             doc.markdown.as_deref(),
         );
         doc.schedule_id = Some(self.schedule.id);
         doc.change_status = Some(status.as_str().to_string());
         doc.diff = diff;
-        if status != ChangeStatus::Changed {
+        if !matches!(status, ChangeStatus::Changed | ChangeStatus::Removed) {
             return Ok(None);
         }
         Ok(self
@@ -141,6 +157,7 @@ impl ChangeTracker {
                     Event::PageChanged.as_str(),
                     self.schedule.id,
                     json!([{
+                        "changeStatus": status.as_str(),
                         "url": doc.url,
                         "title": doc.title,
                         "scheduleId": self.schedule.id,
@@ -155,6 +172,39 @@ impl ChangeTracker {
                 )
             }))
     }
+
+    /// At the end of a successful run: records the pages the previous run stored and
+    /// this one did not as `removed`, each with a `page.changed` delivery (status
+    /// `removed`) when the schedule's webhook wants that event.
+    pub async fn finish(&self) -> StoreResult<Vec<RemovedPage>> {
+        let webhook = self
+            .webhook
+            .as_ref()
+            .filter(|w| w.wants(Event::PageChanged));
+        let deliveries = |p: &RemovedPage| {
+            webhook.map(|w| {
+                w.delivery(
+                    self.schedule.team_id,
+                    Event::PageChanged.as_str(),
+                    self.schedule.id,
+                    json!([{
+                        "changeStatus": ChangeStatus::Removed.as_str(),
+                        "url": p.url,
+                        "title": p.title,
+                        "scheduleId": self.schedule.id,
+                        "scheduleName": self.schedule.name,
+                        "jobId": self.job_id,
+                        "previousDocumentId": p.previous_document_id,
+                    }]),
+                    None,
+                    self.max_attempts,
+                )
+            })
+        };
+        self.store
+            .record_removed_pages(self.schedule.id, self.job_id, &deliveries)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -165,16 +215,20 @@ mod tests {
         PreviousPage {
             content_hash: Some(hash.into()),
             markdown: Some(md.into()),
+            status_code: Some(200),
         }
     }
 
     #[test]
     fn a_first_copy_is_new_and_an_equal_hash_is_same_without_diffing() {
-        assert_eq!(compare(None, Some("h"), Some("x")).0, ChangeStatus::New);
+        assert_eq!(
+            compare(None, Some(200), Some("h"), Some("x")).0,
+            ChangeStatus::New
+        );
         // Same hash: the Markdown is not even looked at.
         let p = prev("h", "old text");
         assert_eq!(
-            compare(Some(&p), Some("h"), Some("new text")),
+            compare(Some(&p), Some(200), Some("h"), Some("new text")),
             (ChangeStatus::Same, None)
         );
     }
@@ -182,11 +236,34 @@ mod tests {
     #[test]
     fn a_changed_page_gets_a_unified_diff_of_its_markdown() {
         let p = prev("h1", "# Title\n\nPrice: 10\n");
-        let (status, diff) = compare(Some(&p), Some("h2"), Some("# Title\n\nPrice: 12\n"));
+        let (status, diff) = compare(
+            Some(&p),
+            Some(200),
+            Some("h2"),
+            Some("# Title\n\nPrice: 12\n"),
+        );
         assert_eq!(status, ChangeStatus::Changed);
         let diff = diff.unwrap();
         assert!(diff.contains("--- previous\n+++ current\n"), "{diff}");
         assert!(diff.contains("-Price: 10\n+Price: 12\n"), "{diff}");
+    }
+
+    #[test]
+    fn a_page_that_now_answers_404_or_410_is_removed_once() {
+        let p = prev("h1", "# Title\n");
+        assert_eq!(
+            compare(Some(&p), Some(404), Some("h2"), Some("Not found")),
+            (ChangeStatus::Removed, None)
+        );
+        let gone = PreviousPage {
+            status_code: Some(410),
+            ..prev("h2", "Gone")
+        };
+        // Still gone on the next run: nothing new to report.
+        assert_eq!(
+            compare(Some(&gone), Some(410), Some("h2"), Some("Gone")).0,
+            ChangeStatus::Same
+        );
     }
 
     #[test]

@@ -108,6 +108,9 @@ impl ScrapeHandler {
             ..Default::default()
         };
         ctx.store.crawl_write(ctx.id, team, &batch).await?;
+        if let Some(t) = &hooks.tracker {
+            t.finish().await?;
+        }
         Ok(json!({
             "url": url.as_str(),
             "statusCode": status,

@@ -1,8 +1,10 @@
 //! One page: fetch it through the guarded [`Fetcher`], extract it with `trawl-extract`,
 //! and shape the result as Firecrawl's v2 document.
 
+pub mod bench;
 pub mod job;
 pub mod options;
+pub mod writer;
 
 use serde::{Deserialize, Serialize};
 use url::Url;

@@ -5,6 +5,7 @@
 mod helpers;
 mod site;
 
+mod api_jobs;
 mod auth;
 mod auth_process;
 mod crawl;

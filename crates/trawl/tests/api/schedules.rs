@@ -282,6 +282,126 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     assert_eq!(receiver.requests().len(), 1, "no change, no event");
 }
 
+both_backends! {
+    async fn a_page_gone_from_a_scheduled_crawl_is_reported_removed_once(backend: Backend) {
+        removal_tracking(backend).await;
+    }
+}
+
+/// A crawl schedule on `/mutable`, which links to `/p/0.html` until the link goes: the
+/// first run without it reports that page `removed` (in its counts, its pages and one
+/// `page.changed` event with that status); later runs do not report it again.
+async fn removal_tracking(backend: Backend) {
+    let site = TestSite::start(1).await;
+    let receiver = Receiver::start().await;
+    let app = spawn_app_with(backend, FAST).await.unwrap();
+    let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
+    site.set_mutable(r#"Read <a href="/p/0.html">the article</a>."#);
+    let (status, created) = call(
+        &app,
+        &op,
+        "POST",
+        "/api/v1/schedules",
+        Some(json!({
+            "name": "watch links",
+            "kind": "crawl",
+            "url": site.url("/mutable"),
+            "options": {"crawlEntireDomain": true, "maxDiscoveryDepth": 1, "sitemap": "skip", "limit": 10},
+            "cron": "* * * * * *",
+            "webhook": {"url": receiver.url("/changes")},
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let pause = |on: bool| {
+        let path = format!(
+            "/api/v1/schedules/{id}/{}",
+            if on { "pause" } else { "resume" }
+        );
+        let (app, op) = (&app, &op);
+        async move { call(app, op, "POST", &path, None).await }
+    };
+
+    wait_for_runs(&app, &op, &id, 1).await;
+    pause(true).await;
+    let before = wait_all_finished(&app, &op, &id).await;
+    assert_eq!(before.last().unwrap()["pages"], 2, "{before:?}");
+    site.set_mutable("Nothing to read any more.");
+    pause(false).await;
+    wait_for_runs(&app, &op, &id, before.len() + 1).await;
+    pause(true).await;
+    let runs = wait_all_finished(&app, &op, &id).await;
+    let removed_run = &runs[runs.len() - before.len() - 1];
+    assert_eq!(removed_run["removed_pages"], 1, "{runs:?}");
+    assert_eq!(removed_run["pages"], 1, "{runs:?}");
+    for r in &runs {
+        if r["job_id"] != removed_run["job_id"] {
+            assert_eq!(
+                r["removed_pages"], 0,
+                "only one run saw the page go: {runs:?}"
+            );
+        }
+    }
+
+    let job = removed_run["job_id"].as_str().unwrap();
+    let (status, pages) = call(
+        &app,
+        &op,
+        "GET",
+        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{pages}");
+    let data = pages["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "{pages}");
+    assert_eq!(data[0]["url"], site.url("/mutable"));
+    assert_eq!(data[0]["change_status"], "changed");
+    let gone = &data[1];
+    assert_eq!(gone["url"], site.url("/p/0.html"));
+    assert_eq!(gone["change_status"], "removed");
+    assert_eq!(gone["diff"], Value::Null);
+    // Its id is the previous run's copy, still readable.
+    let (status, previous) = call(
+        &app,
+        &op,
+        "GET",
+        &format!("/api/v1/documents/{}", gone["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{previous}");
+    assert_eq!(previous["url"], site.url("/p/0.html"));
+
+    // One page.changed for /mutable (changed) and one for /p/0.html (removed).
+    let got = receiver.wait_for(2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut seen: Vec<(String, String)> = receiver
+        .requests()
+        .iter()
+        .map(|d| {
+            let body: Value = serde_json::from_slice(&d.body).unwrap();
+            assert_eq!(body["type"], "page.changed");
+            let page = &body["data"][0];
+            (
+                page["changeStatus"].as_str().unwrap().to_string(),
+                page["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("changed".to_string(), site.url("/mutable")),
+            ("removed".to_string(), site.url("/p/0.html")),
+        ],
+        "{} deliveries",
+        got.len()
+    );
+}
+
 /// Runs of the schedule once there are at least `n`, newest first.
 async fn wait_for_runs(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);

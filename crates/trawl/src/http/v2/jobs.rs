@@ -15,13 +15,14 @@ use super::schemas::{
 };
 use super::{team_job, V2Json};
 use crate::auth::{Caller, Scope};
-use crate::crawl::options::BatchRequest;
-use crate::crawl::{CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
+use crate::crawl::options::{from_json, BatchRequest};
+use crate::crawl::{CrawlProgress, CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiQuery;
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
-use crate::scrape::PageDocument;
+use crate::scrape::{PageDocument, ScrapeOptions};
+use crate::store::crawl::CrawlCounts;
 use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
 use crate::webhook::{Event, WebhookSpec};
 
@@ -149,20 +150,33 @@ fn parse_page(q: &HashMap<String, String>) -> AppResult<(u64, u32)> {
     Ok((skip, limit))
 }
 
-/// The formats the job asked for, to trim stored documents to them.
-fn job_plan(state: &AppState, job: &Job) -> crate::scrape::ScrapePlan {
-    let plan = if job.kind == BATCH_KIND {
-        BatchRequest::from_json(&job.payload)
-            .ok()
-            .and_then(|r| r.validate(&state.config.crawl).ok())
-            .map(|(p, _)| p.scrape)
+/// The formats the job asked for, to trim stored documents to them. Only the scrape
+/// options are read back: the whole request was checked when the job was created, and
+/// re-validating it on every poll compiled its path regexes each time.
+fn job_plan(job: &Job) -> crate::scrape::ScrapePlan {
+    let options = if job.kind == BATCH_KIND {
+        from_json::<ScrapeOptions>(&job.payload).ok()
     } else {
-        serde_json::from_value::<CrawlRequest>(job.payload.clone())
-            .ok()
-            .and_then(|r| r.validate(&state.config.crawl).ok())
-            .map(|p| p.scrape)
+        job.payload
+            .get("scrapeOptions")
+            .and_then(|o| from_json::<ScrapeOptions>(o).ok())
     };
-    plan.unwrap_or_default()
+    options
+        .and_then(|o| o.validate("").ok())
+        .unwrap_or_default()
+}
+
+/// A crawl's counts and stored documents: from the result a finished crawl recorded
+/// (they no longer change), else counted now.
+async fn progress(state: &AppState, job: &Job) -> AppResult<(CrawlCounts, u64)> {
+    if job.state == JobState::Succeeded {
+        if let Some(done) = job.result.as_ref().and_then(CrawlProgress::from_result) {
+            return Ok((done.counts, done.documents));
+        }
+    }
+    let counts = state.store.crawl_counts(job.id).await?;
+    let stored = state.store.job_document_count(job.id).await?;
+    Ok((counts, stored))
 }
 
 async fn status(
@@ -175,9 +189,8 @@ async fn status(
     caller.require_scope(Scope::JobsRead)?;
     let (skip, limit) = parse_page(q)?;
     let job = team_job(state, caller, id, kind).await?;
-    let counts = state.store.crawl_counts(job.id).await?;
-    let stored = state.store.job_document_count(job.id).await?;
-    let plan = job_plan(state, &job);
+    let (counts, stored) = progress(state, &job).await?;
+    let plan = job_plan(&job);
     let docs = state.store.job_documents(job.id, skip, limit).await?;
     let mut data = Vec::with_capacity(docs.len());
     let mut bytes = 0;

@@ -85,7 +85,7 @@ pub struct CrawlBatch {
 }
 
 /// Counts of a crawl's URLs by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CrawlCounts {
     pub queued: u64,
     pub done: u64,
@@ -175,6 +175,10 @@ pub trait CrawlStore {
     /// Writes one batch of a crawl's progress in one transaction.
     async fn crawl_write(&self, job_id: Uuid, team_id: Uuid, batch: &CrawlBatch)
         -> StoreResult<()>;
+
+    /// Stores pages scraped outside any job (`POST /v2/scrape`) as documents of the team,
+    /// in one transaction.
+    async fn store_documents(&self, team_id: Uuid, docs: &[NewDocument]) -> StoreResult<()>;
 
     /// The stored frontier of a crawl, to resume it.
     async fn crawl_frontier(&self, job_id: Uuid) -> StoreResult<StoredFrontier>;

@@ -3,15 +3,54 @@
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::{
-    CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, StoredDocument, StoredFrontier, UrlState,
+    CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, NewDocument, StoredDocument, StoredFrontier,
+    UrlState,
 };
 use crate::store::jobs::StoreTx;
 use crate::store::postgres::PgStore;
 use crate::store::StoreResult;
+
+/// Inserts pages as documents of `team_id` (and of `job_id`, which a page scraped outside
+/// any job lacks); a job's second copy of a URL replaces its first.
+async fn insert_documents(
+    conn: &mut PgConnection,
+    team_id: Uuid,
+    job_id: Option<Uuid>,
+    docs: &[NewDocument],
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
+               description, language, status_code, markdown, metadata, analysis, \
+               content_hash, formats, fetched_at, schedule_id, change_status, diff) \
+             SELECT v.id, $1, $2, v.url, v.final_url, v.domain, v.title, v.description, \
+               v.language, v.status_code, v.markdown, COALESCE(v.metadata, '{}'), \
+               v.analysis, v.content_hash, v.formats, v.fetched_at, v.schedule_id, \
+               v.change_status, v.diff \
+             FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, url text, final_url text, \
+               domain text, title text, description text, language text, \
+               status_code int, markdown text, metadata jsonb, analysis jsonb, \
+               content_hash text, formats jsonb, fetched_at timestamptz, \
+               schedule_id uuid, change_status text, diff text) \
+             ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
+               title = excluded.title, description = excluded.description, \
+               language = excluded.language, status_code = excluded.status_code, \
+               markdown = excluded.markdown, metadata = excluded.metadata, \
+               analysis = excluded.analysis, content_hash = excluded.content_hash, \
+               formats = excluded.formats, fetched_at = excluded.fetched_at, \
+               schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
+               diff = excluded.diff, updated_at = now()",
+    )
+    .bind(team_id)
+    .bind(job_id)
+    .bind(serde_json::to_value(docs).map_err(anyhow::Error::new)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
 #[async_trait]
 impl CrawlStore for PgStore {
@@ -55,38 +94,22 @@ impl CrawlStore for PgStore {
             .await?;
         }
         if !batch.documents.is_empty() {
-            sqlx::query(
-                "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
-                   description, language, status_code, markdown, metadata, analysis, \
-                   content_hash, formats, fetched_at, schedule_id, change_status, diff) \
-                 SELECT v.id, $1, $2, v.url, v.final_url, v.domain, v.title, v.description, \
-                   v.language, v.status_code, v.markdown, COALESCE(v.metadata, '{}'), \
-                   v.analysis, v.content_hash, v.formats, v.fetched_at, v.schedule_id, \
-                   v.change_status, v.diff \
-                 FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, url text, final_url text, \
-                   domain text, title text, description text, language text, \
-                   status_code int, markdown text, metadata jsonb, analysis jsonb, \
-                   content_hash text, formats jsonb, fetched_at timestamptz, \
-                   schedule_id uuid, change_status text, diff text) \
-                 ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
-                   title = excluded.title, description = excluded.description, \
-                   language = excluded.language, status_code = excluded.status_code, \
-                   markdown = excluded.markdown, metadata = excluded.metadata, \
-                   analysis = excluded.analysis, content_hash = excluded.content_hash, \
-                   formats = excluded.formats, fetched_at = excluded.fetched_at, \
-                   schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
-                   diff = excluded.diff, updated_at = now()",
-            )
-            .bind(team_id)
-            .bind(job_id)
-            .bind(serde_json::to_value(&batch.documents).map_err(anyhow::Error::new)?)
-            .execute(&mut *tx)
-            .await?;
+            insert_documents(&mut tx, team_id, Some(job_id), &batch.documents).await?;
         }
         // Webhook deliveries of these pages commit with them.
         let mut stx = StoreTx::Postgres(tx);
         stx.enqueue(&batch.jobs).await?;
         stx.commit().await?;
+        Ok(())
+    }
+
+    async fn store_documents(&self, team_id: Uuid, docs: &[NewDocument]) -> StoreResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        insert_documents(&mut tx, team_id, None, docs).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -9,7 +9,8 @@ use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
-    CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, StoredDocument, StoredFrontier, UrlState,
+    CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, NewDocument, StoredDocument, StoredFrontier,
+    UrlState,
 };
 use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, StoreTx};
 use crate::store::sqlite::SqliteStore;
@@ -25,6 +26,58 @@ fn json_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Value>> {
     Ok(row
         .try_get::<Option<String>, _>(col)?
         .and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// Inserts pages as documents of `team_id` (and of `job_id`, which a page scraped outside
+/// any job lacks); a job's second copy of a URL replaces its first.
+async fn insert_documents(
+    conn: &mut SqliteConnection,
+    team_id: Uuid,
+    job_id: Option<Uuid>,
+    docs: &[NewDocument],
+) -> StoreResult<()> {
+    let rows: Vec<Value> = docs
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id.to_string(), "url": d.url, "final_url": d.final_url,
+                "domain": d.domain, "title": d.title, "description": d.description,
+                "language": d.language, "status_code": d.status_code,
+                "markdown": d.markdown, "metadata": d.metadata.to_string(),
+                "analysis": d.analysis.as_ref().map(Value::to_string),
+                "content_hash": d.content_hash, "formats": d.formats.to_string(),
+                "fetched_at": sqlite_ts(d.fetched_at),
+                "schedule_id": d.schedule_id.map(|s| s.to_string()),
+                "change_status": d.change_status, "diff": d.diff,
+            })
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
+               description, language, status_code, markdown, metadata, analysis, \
+               content_hash, formats, fetched_at, schedule_id, change_status, diff) \
+             SELECT v.value->>'id', ?1, ?2, v.value->>'url', v.value->>'final_url', \
+               v.value->>'domain', v.value->>'title', v.value->>'description', \
+               v.value->>'language', v.value->>'status_code', v.value->>'markdown', \
+               v.value->>'metadata', v.value->>'analysis', v.value->>'content_hash', \
+               v.value->>'formats', v.value->>'fetched_at', v.value->>'schedule_id', \
+               v.value->>'change_status', v.value->>'diff' \
+             FROM json_each(?3) AS v WHERE true \
+             ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
+               title = excluded.title, description = excluded.description, \
+               language = excluded.language, status_code = excluded.status_code, \
+               markdown = excluded.markdown, metadata = excluded.metadata, \
+               analysis = excluded.analysis, content_hash = excluded.content_hash, \
+               formats = excluded.formats, fetched_at = excluded.fetched_at, \
+               schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
+               diff = excluded.diff, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+    )
+    .bind(team_id.to_string())
+    .bind(job_id.map(|j| j.to_string()))
+    .bind(Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 fn url_state(s: &str) -> UrlState {
@@ -83,51 +136,20 @@ impl CrawlStore for SqliteStore {
             .await?;
         }
         if !batch.documents.is_empty() {
-            let rows: Vec<Value> = batch
-                .documents
-                .iter()
-                .map(|d| {
-                    json!({
-                        "id": d.id.to_string(), "url": d.url, "final_url": d.final_url,
-                        "domain": d.domain, "title": d.title, "description": d.description,
-                        "language": d.language, "status_code": d.status_code,
-                        "markdown": d.markdown, "metadata": d.metadata.to_string(),
-                        "analysis": d.analysis.as_ref().map(Value::to_string),
-                        "content_hash": d.content_hash, "formats": d.formats.to_string(),
-                        "fetched_at": sqlite_ts(d.fetched_at),
-                        "schedule_id": d.schedule_id.map(|s| s.to_string()),
-                        "change_status": d.change_status, "diff": d.diff,
-                    })
-                })
-                .collect();
-            sqlx::query(
-                "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
-                   description, language, status_code, markdown, metadata, analysis, \
-                   content_hash, formats, fetched_at, schedule_id, change_status, diff) \
-                 SELECT v.value->>'id', ?1, ?2, v.value->>'url', v.value->>'final_url', \
-                   v.value->>'domain', v.value->>'title', v.value->>'description', \
-                   v.value->>'language', v.value->>'status_code', v.value->>'markdown', \
-                   v.value->>'metadata', v.value->>'analysis', v.value->>'content_hash', \
-                   v.value->>'formats', v.value->>'fetched_at', v.value->>'schedule_id', \
-                   v.value->>'change_status', v.value->>'diff' \
-                 FROM json_each(?3) AS v WHERE true \
-                 ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
-                   title = excluded.title, description = excluded.description, \
-                   language = excluded.language, status_code = excluded.status_code, \
-                   markdown = excluded.markdown, metadata = excluded.metadata, \
-                   analysis = excluded.analysis, content_hash = excluded.content_hash, \
-                   formats = excluded.formats, fetched_at = excluded.fetched_at, \
-                   schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
-                   diff = excluded.diff, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-            )
-            .bind(team_id.to_string())
-            .bind(&job)
-            .bind(Value::Array(rows).to_string())
-            .execute(&mut *tx)
-            .await?;
+            insert_documents(tx, team_id, Some(job_id), &batch.documents).await?;
         }
         stx.enqueue(&batch.jobs).await?;
         stx.commit().await?;
+        Ok(())
+    }
+
+    async fn store_documents(&self, team_id: Uuid, docs: &[NewDocument]) -> StoreResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        insert_documents(&mut tx, team_id, None, docs).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -12,6 +12,11 @@ use uuid::Uuid;
 
 use super::StoreResult;
 
+/// Search ranks this many of the newest matching documents, not every match: relevance
+/// scoring costs per match, and a common word matches nearly every page. A search that
+/// matches more ranks the newest ones; filters (`domain`, `from`, …) narrow it first.
+pub const SEARCH_WINDOW: u32 = 200;
+
 /// Marks around matched terms in search snippets.
 pub const MARK_START: &str = "<mark>";
 pub const MARK_END: &str = "</mark>";
@@ -42,7 +47,7 @@ pub enum Page {
     Before(Uuid),
     /// Export: documents with an id above this one, oldest first.
     After(Uuid),
-    /// Search: skip this many ranked results.
+    /// Search: skip this many ranked results (within [`SEARCH_WINDOW`]).
     Offset(u32),
 }
 
@@ -77,8 +82,9 @@ pub struct DocumentRow {
 
 #[async_trait]
 pub trait DocumentStore {
-    /// One page of a team's documents: searched and ranked when `text` is set, else in id
-    /// order (newest first for `Page::First`/`Before`, oldest first for `After`).
+    /// One page of a team's documents: searched and ranked when `text` is set (with
+    /// `Page::After`, an export, matches in id order instead), else in id order (newest
+    /// first for `Page::First`/`Before`, oldest first for `After`).
     async fn query_documents(&self, q: &DocumentQuery) -> StoreResult<Vec<DocumentRow>>;
 
     /// One document of the team, in full.
@@ -100,9 +106,104 @@ pub(crate) fn fts5_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// Most search words used for ranking boosts and highlights.
+const MAX_WORDS: usize = 8;
+/// Characters of text read around the first match to make a snippet from.
+pub(crate) const EXCERPT_BEFORE: u32 = 200;
+pub(crate) const EXCERPT_LEN: u32 = 600;
+/// Words in a snippet, and how many of them come before the first match.
+const SNIPPET_WORDS: usize = 35;
+const SNIPPET_LEAD: usize = 10;
+
+/// The words of a search, lower-cased, at most [`MAX_WORDS`].
+pub(crate) fn search_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let w = w.to_lowercase();
+        if !words.contains(&w) && words.len() < MAX_WORDS {
+            words.push(w);
+        }
+    }
+    words
+}
+
+/// A crude English stem, enough to highlight `retry` for `retries` and `queue` for
+/// `queued`: the word without a common suffix, kept at three letters or more.
+fn stem(word: &str) -> &str {
+    for suffix in ["ies", "ing", "ed", "es", "s"] {
+        if let Some(s) = word.strip_suffix(suffix) {
+            if s.chars().count() >= 3 {
+                return s;
+            }
+        }
+    }
+    word
+}
+
+/// A snippet made from `excerpt` (text read around the first match): about
+/// [`SNIPPET_WORDS`] words starting a little before the first word that matches,
+/// with matching words between [`MARK_START`] and [`MARK_END`] and `…` where text was
+/// cut. Made here rather than by the database's highlighter, which re-parses the whole
+/// page for each hit: 1–6 ms a page, more than the rest of a search.
+pub(crate) fn snippet(excerpt: &str, words: &[String]) -> String {
+    let stems: Vec<&str> = words.iter().map(|w| stem(w)).collect();
+    let tokens: Vec<&str> = excerpt.split_whitespace().collect();
+    let matches = |t: &str| {
+        let core: String = t
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        !core.is_empty() && stems.iter().any(|s| core.starts_with(s))
+    };
+    let first = tokens.iter().position(|t| matches(t)).unwrap_or(0);
+    let start = first.saturating_sub(SNIPPET_LEAD);
+    let end = (start + SNIPPET_WORDS).min(tokens.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for (i, t) in tokens[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if matches(t) {
+            out.push_str(MARK_START);
+            out.push_str(t);
+            out.push_str(MARK_END);
+        } else {
+            out.push_str(t);
+        }
+    }
+    if end < tokens.len() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fts5_query;
+    use super::{fts5_query, search_words, snippet};
+
+    #[test]
+    fn a_snippet_starts_just_before_the_first_match_and_marks_each_matching_word() {
+        let text = format!(
+            "{} Retries are spaced by backoff; a retry waits. {}",
+            "lead ".repeat(30),
+            "tail ".repeat(40)
+        );
+        let s = snippet(&text, &search_words("retries BACKOFF"));
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("<mark>Retries</mark>"), "{s}");
+        assert!(s.contains("<mark>backoff;</mark>"), "{s}");
+        assert!(s.contains("<mark>retry</mark>"), "{s}");
+        assert_eq!(s.matches("lead").count(), 10, "{s}");
+        // No match in the excerpt: its start, unmarked.
+        assert_eq!(snippet("a b c", &search_words("zebra")), "a b c");
+    }
 
     #[test]
     fn user_text_becomes_quoted_terms_that_cannot_break_fts5_syntax() {

@@ -1,5 +1,6 @@
-//! Documents on SQLite: search through the FTS5 table `documents_fts` (BM25 ranking with
-//! the title weighted above the URL and the text; `snippet()` for highlights).
+//! Documents on SQLite: search through the FTS5 table `documents_fts`, ranked by where
+//! the words occur (title above URL above text), snippets cut from the text around the
+//! first match.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,7 +8,10 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
-use super::{fts5_query, DocumentQuery, DocumentRow, DocumentStore, Page, MARK_END, MARK_START};
+use super::{
+    fts5_query, search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page,
+    EXCERPT_BEFORE, EXCERPT_LEN, SEARCH_WINDOW,
+};
 use crate::store::jobs::parse_uuid;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
@@ -28,7 +32,9 @@ fn json_col(row: &SqliteRow, col: &str) -> StoreResult<Option<serde_json::Value>
         .and_then(|s| serde_json::from_str(&s).ok()))
 }
 
-fn document(row: &SqliteRow, full: bool, searched: bool) -> StoreResult<DocumentRow> {
+/// A document row; `searched` holds the search words when the row is a search hit
+/// (with `score` and `excerpt` columns).
+fn document(row: &SqliteRow, full: bool, searched: Option<&[String]>) -> StoreResult<DocumentRow> {
     Ok(DocumentRow {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         job_id: row
@@ -46,17 +52,13 @@ fn document(row: &SqliteRow, full: bool, searched: bool) -> StoreResult<Document
         content_hash: row.try_get("content_hash")?,
         fetched_at: ts(&row.try_get::<String, _>("fetched_at")?)?,
         updated_at: ts(&row.try_get::<String, _>("updated_at")?)?,
-        // bm25() is lower-is-better and negative; flip it so every backend's score rises
-        // with relevance.
-        score: if searched {
-            Some(-row.try_get::<f64, _>("rank")?)
-        } else {
-            None
+        score: match searched {
+            Some(_) => Some(row.try_get::<f64, _>("score")?),
+            None => None,
         },
-        snippet: if searched {
-            row.try_get("snippet")?
-        } else {
-            None
+        snippet: match searched {
+            Some(words) => Some(snippet(&row.try_get::<String, _>("excerpt")?, words)),
+            None => None,
         },
         markdown: if full { row.try_get("markdown")? } else { None },
         metadata: if full {
@@ -96,32 +98,78 @@ impl DocumentStore for SqliteStore {
     async fn query_documents(&self, q: &DocumentQuery) -> StoreResult<Vec<DocumentRow>> {
         let limit = i64::from(q.limit);
         let full = if q.full { FULL } else { "" };
-        let (mut b, searched) = match q.text.as_deref().map(fts5_query) {
-            Some(None) => return Ok(Vec::new()),
-            Some(Some(fts)) => {
+        let mut b = match (q.text.as_deref().map(fts5_query), q.page) {
+            (Some(None), _) => return Ok(Vec::new()),
+            // Export: every match, in id order, by key; nothing to rank.
+            (Some(Some(fts)), Page::After(id)) => {
                 let mut b = QueryBuilder::new(format!(
-                    "SELECT {SUMMARY}{full}, bm25(documents_fts, 10.0, 3.0, 1.0) AS rank, \
-                     snippet(documents_fts, 2, '{MARK_START}', '{MARK_END}', '…', 24) \
-                     AS snippet FROM documents_fts JOIN documents d \
-                     ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH "
+                    "SELECT {SUMMARY}{full} FROM documents d WHERE d.rowid IN \
+                     (SELECT rowid FROM documents_fts WHERE documents_fts MATCH "
                 ));
+                b.push_bind(fts).push(") AND");
+                push_filters(&mut b, q);
+                b.push(" AND d.id > ")
+                    .push_bind(id.to_string())
+                    .push(" ORDER BY d.id LIMIT ")
+                    .push_bind(limit);
+                b
+            }
+            (Some(Some(fts)), page) => {
+                // Ranked over the newest SEARCH_WINDOW matches (FTS5 walks matches newest
+                // first and stops there), by where the words occur: title 10, URL 3, text
+                // 1, as bm25 weighed the columns, then newest first. Not bm25 itself: it
+                // counts every document holding each word before scoring one, 0.4-1 s for
+                // a common word in 100,000 documents.
+                let words = search_words(&fts);
+                let mut b = QueryBuilder::new(
+                    "WITH win AS MATERIALIZED (SELECT f.rowid AS rid FROM documents_fts f \
+                     JOIN documents d ON d.rowid = f.rowid WHERE documents_fts MATCH ",
+                );
                 b.push_bind(fts).push(" AND");
                 push_filters(&mut b, q);
-                let offset = match q.page {
+                b.push(format!(
+                    " ORDER BY f.rowid DESC LIMIT {SEARCH_WINDOW}), \
+                     hits AS MATERIALIZED (SELECT win.rid, 1.0"
+                ));
+                for w in &words {
+                    b.push(" + 10 * (instr(lower(coalesce(d.title, '')), ")
+                        .push_bind(w.clone())
+                        .push(") > 0) + 3 * (instr(lower(d.url), ")
+                        .push_bind(w.clone())
+                        .push(") > 0)");
+                }
+                let offset = match page {
                     Page::Offset(n) => i64::from(n),
                     _ => 0,
                 };
-                b.push(" ORDER BY rank LIMIT ")
-                    .push_bind(limit)
-                    .push(" OFFSET ")
-                    .push_bind(offset);
-                (b, true)
+                b.push(
+                    " AS score FROM win JOIN documents d ON d.rowid = win.rid \
+                     ORDER BY score DESC, win.rid DESC LIMIT ",
+                )
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+                b.push(format!(
+                    ") SELECT {SUMMARY}{full}, hits.score, substr(coalesce(d.markdown, ''), \
+                     max(1, instr(lower(coalesce(d.markdown, '')), "
+                ))
+                .push_bind(words.first().cloned().unwrap_or_default())
+                .push(format!(
+                    ") - {EXCERPT_BEFORE}), {EXCERPT_LEN}) AS excerpt \
+                     FROM hits JOIN documents d ON d.rowid = hits.rid \
+                     ORDER BY hits.score DESC, hits.rid DESC"
+                ));
+                let rows = b.build().fetch_all(&self.pool).await?;
+                return rows
+                    .iter()
+                    .map(|r| document(r, q.full, Some(&words)))
+                    .collect();
             }
-            None => {
+            (None, page) => {
                 let mut b =
                     QueryBuilder::new(format!("SELECT {SUMMARY}{full} FROM documents d WHERE"));
                 push_filters(&mut b, q);
-                match q.page {
+                match page {
                     Page::After(id) => {
                         b.push(" AND d.id > ")
                             .push_bind(id.to_string())
@@ -137,11 +185,11 @@ impl DocumentStore for SqliteStore {
                     }
                 }
                 b.push(" LIMIT ").push_bind(limit);
-                (b, false)
+                b
             }
         };
         let rows = b.build().fetch_all(&self.pool).await?;
-        rows.iter().map(|r| document(r, q.full, searched)).collect()
+        rows.iter().map(|r| document(r, q.full, None)).collect()
     }
 
     async fn get_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<Option<DocumentRow>> {
@@ -152,7 +200,7 @@ impl DocumentStore for SqliteStore {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(|r| document(r, true, false)).transpose()
+        row.as_ref().map(|r| document(r, true, None)).transpose()
     }
 
     async fn delete_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool> {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::jobs::{JobState, NewSchedule, Schedule};
+use super::jobs::{JobState, NewJob, NewSchedule, Schedule};
 use super::{StoreError, StoreResult};
 
 /// One tick of a schedule and what its job found. Counts are over the run's stored
@@ -27,6 +27,8 @@ pub struct ScheduleRun {
     pub new_pages: i64,
     pub same_pages: i64,
     pub changed_pages: i64,
+    /// Pages the previous run stored and this one did not.
+    pub removed_pages: i64,
 }
 
 /// A page of a run with its change status against the previous run.
@@ -43,11 +45,24 @@ pub struct RunPage {
     pub fetched_at: DateTime<Utc>,
 }
 
+/// A page the schedule's previous run stored and a later run did not find.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedPage {
+    pub url: String,
+    pub title: Option<String>,
+    /// The previous run's copy.
+    pub previous_document_id: Option<Uuid>,
+}
+
+/// What a run's end makes of each removed page: the webhook delivery to enqueue, if any.
+pub type RemovedDeliveries<'a> = &'a (dyn Fn(&RemovedPage) -> Option<NewJob> + Send + Sync);
+
 /// The previous run's copy of a page, to compare a new copy with.
 #[derive(Debug, Clone)]
 pub struct PreviousPage {
     pub content_hash: Option<String>,
     pub markdown: Option<String>,
+    pub status_code: Option<i32>,
 }
 
 #[async_trait]
@@ -107,7 +122,23 @@ pub trait ScheduleStore {
         job_id: Uuid,
     ) -> StoreResult<Option<PreviousPage>>;
 
-    /// A run's pages in the order they were stored.
+    /// Records the pages that the run before `job_id` stored and `job_id` did not, with
+    /// the deliveries `deliveries` makes for them, in one transaction. A URL this run
+    /// tried and failed for a reason other than an HTTP status (timeout, connection,
+    /// robots.txt) is not called removed: it is unknown. Returns only pages not recorded
+    /// before, so a retried run's sweep sends nothing twice.
+    ///
+    /// The previous run's pages are found by job id, or, once that job expired and its
+    /// documents lost their job id, as the schedule's pages fetched between the two runs.
+    async fn record_removed_pages(
+        &self,
+        schedule_id: Uuid,
+        job_id: Uuid,
+        deliveries: RemovedDeliveries<'_>,
+    ) -> StoreResult<Vec<RemovedPage>>;
+
+    /// A run's pages in the order they were stored, then the pages it found removed
+    /// (`change_status` `removed`, with the previous copy's id, title and URL).
     async fn run_pages(&self, job_id: Uuid, skip: u64, limit: u32) -> StoreResult<Vec<RunPage>>;
 }
 

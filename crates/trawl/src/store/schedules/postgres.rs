@@ -6,9 +6,11 @@ use sqlx::postgres::PgRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{name_taken, PreviousPage, RunPage, ScheduleRun, ScheduleStore};
+use super::{
+    name_taken, PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore,
+};
 use crate::store::jobs::postgres::schedule_from_row;
-use crate::store::jobs::{JobState, NewSchedule, Schedule};
+use crate::store::jobs::{JobState, NewSchedule, Schedule, StoreTx};
 use crate::store::postgres::PgStore;
 use crate::store::StoreResult;
 
@@ -21,7 +23,10 @@ const RUN_SELECT: &str = "SELECT r.job_id, r.schedule_id, r.scheduled_for, r.cre
      (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
         AND d.change_status = 'same') AS same_pages, \
      (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
-        AND d.change_status = 'changed') AS changed_pages \
+        AND d.change_status = 'changed') AS changed_pages, \
+     (SELECT count(*) FROM removed_pages x WHERE x.job_id = r.job_id) \
+       + (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'removed') AS removed_pages \
      FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
 
 fn run_from_row(row: &PgRow) -> StoreResult<ScheduleRun> {
@@ -38,6 +43,7 @@ fn run_from_row(row: &PgRow) -> StoreResult<ScheduleRun> {
         new_pages: row.try_get("new_pages")?,
         same_pages: row.try_get("same_pages")?,
         changed_pages: row.try_get("changed_pages")?,
+        removed_pages: row.try_get("removed_pages")?,
     })
 }
 
@@ -194,7 +200,7 @@ impl ScheduleStore for PgStore {
         // Job ids are UUIDv7, so "an earlier run" is a smaller id; a run whose job has
         // expired keeps its documents with a NULL job id.
         let row = sqlx::query(
-            "SELECT content_hash, markdown FROM documents \
+            "SELECT content_hash, markdown, status_code FROM documents \
              WHERE schedule_id = $1 AND url = $2 AND (job_id IS NULL OR job_id < $3) \
              ORDER BY fetched_at DESC LIMIT 1",
         )
@@ -207,15 +213,65 @@ impl ScheduleStore for PgStore {
             Ok(PreviousPage {
                 content_hash: r.try_get("content_hash")?,
                 markdown: r.try_get("markdown")?,
+                status_code: r.try_get("status_code")?,
             })
         })
         .transpose()
     }
 
+    async fn record_removed_pages(
+        &self,
+        schedule_id: Uuid,
+        job_id: Uuid,
+        deliveries: RemovedDeliveries<'_>,
+    ) -> StoreResult<Vec<RemovedPage>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "WITH cur AS (SELECT created_at FROM schedule_runs WHERE job_id = $2), \
+             prev AS (SELECT job_id, created_at FROM schedule_runs \
+               WHERE schedule_id = $1 AND job_id < $2 ORDER BY job_id DESC LIMIT 1) \
+             INSERT INTO removed_pages (job_id, url, title, previous_document_id) \
+             SELECT $2, p.url, p.title, p.id FROM documents p, prev, cur \
+             WHERE p.schedule_id = $1 \
+               AND (p.job_id = prev.job_id OR (p.job_id IS NULL \
+                 AND p.fetched_at >= prev.created_at AND p.fetched_at < cur.created_at)) \
+               AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.job_id = $2 AND d.url = p.url) \
+               AND NOT EXISTS (SELECT 1 FROM crawl_urls c WHERE c.job_id = $2 \
+                 AND c.url = p.url AND c.state <> 'done' \
+                 AND coalesce(c.error_code, '') <> 'SCRAPE_HTTP_ERROR') \
+             ON CONFLICT (job_id, url) DO NOTHING \
+             RETURNING url, title, previous_document_id",
+        )
+        .bind(schedule_id)
+        .bind(job_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let pages = rows
+            .iter()
+            .map(|r| {
+                Ok(RemovedPage {
+                    url: r.try_get("url")?,
+                    title: r.try_get("title")?,
+                    previous_document_id: r.try_get("previous_document_id")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let jobs: Vec<_> = pages.iter().filter_map(deliveries).collect();
+        let mut stx = StoreTx::Postgres(tx);
+        stx.enqueue(&jobs).await?;
+        stx.commit().await?;
+        Ok(pages)
+    }
+
     async fn run_pages(&self, job_id: Uuid, skip: u64, limit: u32) -> StoreResult<Vec<RunPage>> {
         let rows = sqlx::query(
             "SELECT id, url, title, status_code, content_hash, change_status, diff, fetched_at \
-             FROM documents WHERE job_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
+             FROM (SELECT 0 AS part, id::text AS k, id, url, title, status_code, content_hash, \
+                     change_status, diff, fetched_at FROM documents WHERE job_id = $1 \
+                   UNION ALL \
+                   SELECT 1, url, previous_document_id, url, title, NULL::int, NULL, 'removed', \
+                     NULL, created_at FROM removed_pages WHERE job_id = $1) AS pages \
+             ORDER BY part, k LIMIT $2 OFFSET $3",
         )
         .bind(job_id)
         .bind(i64::from(limit))
