@@ -17,8 +17,11 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Bound on remembered jobs; past it, stale entries go, then everything.
 const MAX: usize = 10_000;
 
+/// Each job with the time it was read.
+type Entries = HashMap<Uuid, (Instant, Arc<Job>)>;
+
 #[derive(Clone, Default)]
-pub struct FinishedCache(Arc<RwLock<HashMap<Uuid, (Instant, Arc<Job>)>>>);
+pub struct FinishedCache(Arc<RwLock<Entries>>);
 
 impl FinishedCache {
     pub fn get(&self, id: Uuid) -> Option<Arc<Job>> {
