@@ -4,6 +4,7 @@
 pub mod crawl;
 pub mod documents;
 pub mod identity;
+mod inline_reads;
 pub mod jobs;
 mod migrate;
 pub mod postgres;

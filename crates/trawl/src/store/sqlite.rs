@@ -9,6 +9,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use super::inline_reads::InlineReads;
 use super::{migrate, MigrationInfo, PoolStats, Store, StoreError, StoreResult};
 use crate::config::DatabaseKind;
 
@@ -18,6 +19,8 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// Wakes this process's workers after a commit that enqueued (see `store::jobs`).
     pub(crate) wake: tokio::sync::watch::Sender<()>,
+    /// The hottest point reads, without the pool's thread hand-offs (`inline_reads`).
+    pub(crate) inline: Option<InlineReads>,
 }
 
 impl SqliteStore {
@@ -30,6 +33,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(busy_timeout);
+        let inline = InlineReads::new(options.get_filename());
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -49,6 +53,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             wake: tokio::sync::watch::Sender::new(()),
+            inline,
         })
     }
 }

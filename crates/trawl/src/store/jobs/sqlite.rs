@@ -38,49 +38,144 @@ macro_rules! now_plus {
     };
 }
 
-const JOB_COLUMNS: &str = "id, team_id, kind, payload, state, priority, attempt, max_attempts, \
-     run_at, lease_owner, lease_expires_at, started_at, finished_at, expires_at, last_error, \
-     errors, result, unique_key, parent_id, cancel_requested_at, created_at, updated_at";
+/// A macro so that `concat!` can build constant statements with it.
+macro_rules! job_columns {
+    () => {
+        "id, team_id, kind, payload, state, priority, attempt, max_attempts, \
+         run_at, lease_owner, lease_expires_at, started_at, finished_at, expires_at, last_error, \
+         errors, result, unique_key, parent_id, cancel_requested_at, created_at, updated_at"
+    };
+}
+
+const JOB_COLUMNS: &str = job_columns!();
 
 const ACTIVE: &str = "('queued', 'running', 'failed')";
 
-fn opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
-    row.try_get::<Option<String>, _>(col)?
-        .as_deref()
-        .map(parse_uuid)
-        .transpose()
+/// A row's columns as SQLite stores them (text and integers), from the pool's rows
+/// or from an inline read (`store::inline_reads`): one mapping serves both.
+trait SqliteCols {
+    fn text(&self, col: &str) -> StoreResult<Option<String>>;
+    fn int(&self, col: &str) -> StoreResult<i64>;
+
+    fn required(&self, col: &str) -> StoreResult<String> {
+        self.text(col)?
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("job column {col} is NULL")))
+    }
+
+    fn uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
+        self.text(col)?.as_deref().map(parse_uuid).transpose()
+    }
+
+    /// Text that should hold JSON; anything else is kept as a JSON string.
+    fn json(&self, col: &str) -> StoreResult<Option<Value>> {
+        Ok(self
+            .text(col)?
+            .map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
+    }
+
+    fn time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        self.text(col)?.as_deref().map(parse_time).transpose()
+    }
+
+    fn small(&self, col: &str) -> StoreResult<i32> {
+        i32::try_from(self.int(col)?)
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("job column {col} out of range")))
+    }
 }
 
-fn json_col(row: &SqliteRow, col: &str) -> StoreResult<Option<Value>> {
-    Ok(row
-        .try_get::<Option<String>, _>(col)?
-        .map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))))
+impl SqliteCols for SqliteRow {
+    fn text(&self, col: &str) -> StoreResult<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        Ok(self.try_get(col)?)
+    }
 }
 
-fn job_from_row(row: &SqliteRow) -> StoreResult<Job> {
+impl SqliteCols for rusqlite::Row<'_> {
+    fn text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.get(col).map_err(|e| StoreError::Other(e.into()))
+    }
+
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.get(col).map_err(|e| StoreError::Other(e.into()))
+    }
+}
+
+/// A timestamp as the columns hold it: RFC 3339 (`strftime('%Y-%m-%dT%H:%M:%fZ')` in
+/// SQL, `+00:00` when bound from Rust), or a naive UTC time with a space or a `T`.
+fn parse_time(s: &str) -> StoreResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc())
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("bad timestamp {s:?}")))
+}
+
+fn job_from_row(row: &impl SqliteCols) -> StoreResult<Job> {
+    let time = |col| {
+        row.time(col)?
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("job column {col} is NULL")))
+    };
     Ok(Job {
-        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-        team_id: opt_uuid(row, "team_id")?,
-        kind: row.try_get("kind")?,
-        payload: json_col(row, "payload")?.unwrap_or(Value::Null),
-        state: parse_state(&row.try_get::<String, _>("state")?)?,
-        priority: row.try_get("priority")?,
-        attempt: row.try_get("attempt")?,
-        max_attempts: row.try_get("max_attempts")?,
-        run_at: row.try_get("run_at")?,
-        lease_owner: row.try_get("lease_owner")?,
-        lease_expires_at: row.try_get("lease_expires_at")?,
-        started_at: row.try_get("started_at")?,
-        finished_at: row.try_get("finished_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_error: row.try_get("last_error")?,
-        errors: json_col(row, "errors")?.unwrap_or_else(|| json!([])),
-        result: json_col(row, "result")?,
-        unique_key: row.try_get("unique_key")?,
-        parent_id: opt_uuid(row, "parent_id")?,
-        cancel_requested_at: row.try_get("cancel_requested_at")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        id: parse_uuid(&row.required("id")?)?,
+        team_id: row.uuid("team_id")?,
+        kind: row.required("kind")?,
+        payload: row.json("payload")?.unwrap_or(Value::Null),
+        state: parse_state(&row.required("state")?)?,
+        priority: row.small("priority")?,
+        attempt: row.small("attempt")?,
+        max_attempts: row.small("max_attempts")?,
+        run_at: time("run_at")?,
+        lease_owner: row.text("lease_owner")?,
+        lease_expires_at: row.time("lease_expires_at")?,
+        started_at: row.time("started_at")?,
+        finished_at: row.time("finished_at")?,
+        expires_at: row.time("expires_at")?,
+        last_error: row.text("last_error")?,
+        errors: row.json("errors")?.unwrap_or_else(|| json!([])),
+        result: row.json("result")?,
+        unique_key: row.text("unique_key")?,
+        parent_id: row.uuid("parent_id")?,
+        cancel_requested_at: row.time("cancel_requested_at")?,
+        created_at: time("created_at")?,
+        updated_at: time("updated_at")?,
+    })
+}
+
+/// The job read inline (see `store::inline_reads`): `None` when it is not there or the
+/// read could not be made, and the pool is asked instead.
+fn inline_job(store: &SqliteStore, id: Uuid) -> Option<Job> {
+    let sql = concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = ?1");
+    let found = store.inline.as_ref()?.read(|c| {
+        use rusqlite::OptionalExtension;
+        c.prepare_cached(sql)?
+            .query_row([id.to_string()], |row| Ok(job_from_row(row)))
+            .optional()
+    })??;
+    found
+        .map_err(|e| tracing::warn!(error = %e, "inline job read: cannot map the row"))
+        .ok()
+}
+
+/// The job through the pool, telling an expired job from one that never was.
+async fn pooled_job(store: &SqliteStore, id: Uuid) -> StoreResult<JobLookup> {
+    let mut conn = store.pool.acquire().await?;
+    if let Some(job) = load_job(&mut conn, id).await? {
+        return Ok(JobLookup::Found(Box::new(job)));
+    }
+    let gone = sqlx::query("SELECT 1 FROM job_tombstones WHERE id = ?1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(if gone.is_some() {
+        JobLookup::Expired
+    } else {
+        JobLookup::NotFound
     })
 }
 
@@ -92,12 +187,12 @@ pub(crate) fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
         cron: row.try_get("cron")?,
         timezone: row.try_get("timezone")?,
         kind: row.try_get("kind")?,
-        payload: json_col(row, "payload")?.unwrap_or(Value::Null),
+        payload: row.json("payload")?.unwrap_or(Value::Null),
         paused: row.try_get("paused")?,
         last_run_at: row.try_get("last_run_at")?,
         next_run_at: row.try_get("next_run_at")?,
-        webhook: json_col(row, "webhook")?,
-        last_job_id: opt_uuid(row, "last_job_id")?,
+        webhook: row.json("webhook")?,
+        last_job_id: row.uuid("last_job_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -283,7 +378,7 @@ impl JobStore for SqliteStore {
             .map(|r| {
                 Ok(Candidate {
                     id: parse_uuid(&r.try_get::<String, _>(0)?)?,
-                    team_id: opt_uuid(r, "team_id")?,
+                    team_id: r.uuid("team_id")?,
                     kind: r.try_get(2)?,
                     priority: r.try_get(3)?,
                     run_at: r.try_get(4)?,
@@ -298,7 +393,7 @@ impl JobStore for SqliteStore {
             .fetch_all(&mut *tx)
             .await?;
             for r in &rows {
-                running.insert(opt_uuid(r, "team_id")?, r.try_get::<i64, _>(1)?);
+                running.insert(r.uuid("team_id")?, r.try_get::<i64, _>(1)?);
             }
         }
         let picked = pick(cands, &running, req);
@@ -329,14 +424,14 @@ impl JobStore for SqliteStore {
             .map(|r| {
                 Ok(ClaimedJob {
                     id: parse_uuid(&r.try_get::<String, _>("id")?)?,
-                    team_id: opt_uuid(r, "team_id")?,
+                    team_id: r.uuid("team_id")?,
                     kind: r.try_get("kind")?,
-                    payload: json_col(r, "payload")?.unwrap_or(Value::Null),
+                    payload: r.json("payload")?.unwrap_or(Value::Null),
                     attempt: r.try_get("attempt")?,
                     max_attempts: r.try_get("max_attempts")?,
                     run_at: r.try_get("run_at")?,
                     started_at: r.try_get("started_at")?,
-                    parent_id: opt_uuid(r, "parent_id")?,
+                    parent_id: r.uuid("parent_id")?,
                 })
             })
             .collect()
@@ -504,19 +599,10 @@ impl JobStore for SqliteStore {
     }
 
     async fn get_job(&self, id: Uuid) -> StoreResult<JobLookup> {
-        let mut conn = self.pool.acquire().await?;
-        if let Some(job) = load_job(&mut conn, id).await? {
+        if let Some(job) = inline_job(self, id) {
             return Ok(JobLookup::Found(Box::new(job)));
         }
-        let gone = sqlx::query("SELECT 1 FROM job_tombstones WHERE id = ?1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-        Ok(if gone.is_some() {
-            JobLookup::Expired
-        } else {
-            JobLookup::NotFound
-        })
+        pooled_job(self, id).await
     }
 
     async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<Job>> {
@@ -890,5 +976,89 @@ impl JobStore for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = SqliteStore::connect(&url, 2, Duration::from_secs(5))
+            .await
+            .unwrap();
+        crate::store::Store::migrate_up(&store).await.unwrap();
+        (dir, store)
+    }
+
+    fn lookup_json(found: JobLookup) -> Value {
+        match found {
+            JobLookup::Found(job) => serde_json::to_value(job).unwrap(),
+            other => panic!("expected the job, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_inline_job_read_equals_the_pool_read_in_every_column() {
+        let (_dir, store) = store().await;
+        let id = Uuid::now_v7();
+        let parent = Uuid::now_v7();
+        // Every column set, timestamps in each format the columns hold.
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, state, run_at) \
+             VALUES (?1, 'crawl', '{}', 'succeeded', '2026-01-02T03:04:05.678Z')",
+        )
+        .bind(parent.to_string())
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO jobs (id, team_id, kind, payload, state, priority, attempt, \
+             max_attempts, run_at, lease_owner, lease_expires_at, started_at, finished_at, \
+             expires_at, last_error, errors, result, unique_key, parent_id, \
+             cancel_requested_at, created_at, updated_at) VALUES \
+             (?1, ?2, 'scrape', '{\"url\":\"https://example.com/\"}', 'discarded', -5, 3, 3, \
+             '2026-01-02T03:04:05.678Z', 'w1', '2026-01-02T03:04:06+00:00', \
+             '2026-01-02 03:04:07.5', '2026-01-02T03:04:08.123456Z', '2026-01-03T03:04:08Z', \
+             'boom', '[{\"attempt\":1,\"error\":\"boom\"}]', 'not json', 'k1', ?3, \
+             '2026-01-02T03:04:09.000Z', '2026-01-02T03:04:00.001Z', '2026-01-02T03:04:10Z')",
+        )
+        .bind(id.to_string())
+        .bind(DEFAULT_TEAM.to_string())
+        .bind(parent.to_string())
+        .execute(&store.pool)
+        .await
+        .unwrap();
+
+        let inline = serde_json::to_value(inline_job(&store, id).expect("read inline")).unwrap();
+        let pooled = lookup_json(pooled_job(&store, id).await.unwrap());
+        assert_eq!(inline, pooled);
+        assert_eq!(inline["result"], json!("not json"));
+        assert_eq!(inline["started_at"], json!("2026-01-02T03:04:07.500Z"));
+        assert_eq!(inline["priority"], json!(-5));
+        // And the store's own lookup answers the same.
+        assert_eq!(lookup_json(store.get_job(id).await.unwrap()), pooled);
+    }
+
+    #[tokio::test]
+    async fn a_job_missing_inline_is_told_expired_or_not_found_by_the_pool() {
+        let (_dir, store) = store().await;
+        let gone = Uuid::now_v7();
+        sqlx::query("INSERT INTO job_tombstones (id, kind) VALUES (?1, 'scrape')")
+            .bind(gone.to_string())
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert!(inline_job(&store, gone).is_none());
+        assert!(matches!(
+            store.get_job(gone).await.unwrap(),
+            JobLookup::Expired
+        ));
+        assert!(matches!(
+            store.get_job(Uuid::now_v7()).await.unwrap(),
+            JobLookup::NotFound
+        ));
     }
 }
