@@ -67,6 +67,18 @@ const KINDS_WITH_WEBHOOKS: &[&str] = &[
     crate::crawl::BATCH_KIND,
 ];
 
+/// The scope a kind needs besides `jobs:write`: a job does what its `/v2` endpoint
+/// does, so it needs what that endpoint needs (a key limited to `map` cannot crawl
+/// through this door either).
+fn kind_scope(kind: &str) -> Option<Scope> {
+    match kind {
+        crate::scrape::job::KIND | crate::crawl::BATCH_KIND => Some(Scope::Scrape),
+        crate::crawl::KIND => Some(Scope::Crawl),
+        crate::crawl::map::KIND => Some(Scope::Map),
+        _ => None,
+    }
+}
+
 /// Queues a job for the caller's team (operators).
 #[utoipa::path(
     post,
@@ -82,9 +94,8 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<Enqueued>)> {
     caller.require_role(Role::Operator)?;
     caller.require_scope(Scope::JobsWrite)?;
-    // A map job does what `POST /v2/map` does, so it needs what that endpoint needs.
-    if body.kind == crate::crawl::map::KIND {
-        caller.require_scope(Scope::Map)?;
+    if let Some(scope) = kind_scope(&body.kind) {
+        caller.require_scope(scope)?;
     }
     if state.jobs.registry.handler(&body.kind).is_none() {
         return Err(AppError::invalid("kind", "no such job kind"));

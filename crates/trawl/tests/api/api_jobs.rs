@@ -186,37 +186,56 @@ async fn a_map_job_with_bad_options_is_refused_naming_each_payload_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_map_job_needs_an_operator_with_the_map_scope() {
+async fn each_scraping_kind_needs_the_scope_of_its_v2_endpoint() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let viewer = key(&app, DEFAULT_TEAM, Role::Viewer).await;
-    let (without_map, _) = create_key(
-        app.store.as_ref(),
-        KeyRequest {
-            team_id: DEFAULT_TEAM,
-            name: "jobs only".into(),
-            role: Role::Operator,
-            scopes: Some(vec![Scope::JobsWrite, Scope::JobsRead, Scope::Crawl]),
-            expires_at: None,
-            created_by: None,
-        },
-    )
-    .await
-    .unwrap();
-    let body = json!({"kind": "map", "payload": {"url": "http://x.test/"}});
-    for k in [&viewer, &without_map] {
-        let (status, refused) = call(&app, k, "POST", "/api/v1/jobs", Some(body.clone())).await;
-        assert_eq!(status, 403, "{refused}");
+    let payload = |kind: &str| match kind {
+        "batch" => json!({"urls": ["http://x.test/"]}),
+        _ => json!({"url": "http://x.test/"}),
+    };
+    // (kind, the scope it needs besides jobs:write)
+    for (kind, needed) in [
+        ("map", Scope::Map),
+        ("crawl", Scope::Crawl),
+        ("scrape", Scope::Scrape),
+        ("batch", Scope::Scrape),
+    ] {
+        let others: Vec<Scope> = [Scope::Map, Scope::Crawl, Scope::Scrape]
+            .into_iter()
+            .filter(|s| *s != needed)
+            .collect();
+        let with = |name: &str, scopes: Vec<Scope>| {
+            let store = app.store.clone();
+            let name = format!("{kind} {name}");
+            async move {
+                let mut all = vec![Scope::JobsWrite, Scope::JobsRead];
+                all.extend(scopes);
+                create_key(
+                    store.as_ref(),
+                    KeyRequest {
+                        team_id: DEFAULT_TEAM,
+                        name,
+                        role: Role::Operator,
+                        scopes: Some(all),
+                        expires_at: None,
+                        created_by: None,
+                    },
+                )
+                .await
+                .unwrap()
+                .0
+            }
+        };
+        let without = with("without", others).await;
+        let body = json!({"kind": kind, "payload": payload(kind)});
+        for k in [&viewer, &without] {
+            let (status, refused) = call(&app, k, "POST", "/api/v1/jobs", Some(body.clone())).await;
+            assert_eq!(status, 403, "{kind}: {refused}");
+        }
+        let allowed = with("with", vec![needed]).await;
+        let (status, job) = call(&app, &allowed, "POST", "/api/v1/jobs", Some(body)).await;
+        assert_eq!(status, 201, "{kind}: {job}");
     }
-    // The same key may still start the kinds its scopes allow.
-    let (status, _) = call(
-        &app,
-        &without_map,
-        "POST",
-        "/api/v1/jobs",
-        Some(json!({"kind": "crawl", "payload": {"url": "http://x.test/"}})),
-    )
-    .await;
-    assert_eq!(status, 201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
