@@ -93,14 +93,27 @@ impl SqliteCols for SqliteRow {
     }
 }
 
+/// Inline rows are job rows selected with [`JOB_COLUMNS`]: their columns are found by
+/// position, because rusqlite's lookup by name asks SQLite for every column's name.
 impl SqliteCols for rusqlite::Row<'_> {
     fn text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.get(col).map_err(|e| StoreError::Other(e.into()))
+        self.get(job_column(col)?)
+            .map_err(|e| StoreError::Other(e.into()))
     }
 
     fn int(&self, col: &str) -> StoreResult<i64> {
-        self.get(col).map_err(|e| StoreError::Other(e.into()))
+        self.get(job_column(col)?)
+            .map_err(|e| StoreError::Other(e.into()))
     }
+}
+
+fn job_column(col: &str) -> StoreResult<usize> {
+    static NAMES: std::sync::LazyLock<Vec<&str>> =
+        std::sync::LazyLock::new(|| JOB_COLUMNS.split(',').map(str::trim).collect());
+    NAMES
+        .iter()
+        .position(|c| *c == col)
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("no job column {col}")))
 }
 
 /// A timestamp as the columns hold it: RFC 3339 (`strftime('%Y-%m-%dT%H:%M:%fZ')` in
