@@ -195,6 +195,17 @@ pub enum JobLookup {
     NotFound,
 }
 
+impl JobLookup {
+    /// A job not in the table: expired if it left a tombstone, else never there.
+    pub(crate) fn missing(tombstone: bool) -> Self {
+        if tombstone {
+            JobLookup::Expired
+        } else {
+            JobLookup::NotFound
+        }
+    }
+}
+
 /// Filters for listing jobs, newest first; `cursor` is the last id of the previous page.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {

@@ -432,11 +432,7 @@ impl JobStore for PgStore {
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-        Ok(if gone.is_some() {
-            JobLookup::Expired
-        } else {
-            JobLookup::NotFound
-        })
+        Ok(JobLookup::missing(gone.is_some()))
     }
 
     async fn list_jobs(&self, f: &JobFilter) -> StoreResult<Vec<Job>> {

@@ -185,11 +185,7 @@ async fn pooled_job(store: &SqliteStore, id: Uuid) -> StoreResult<JobLookup> {
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(if gone.is_some() {
-        JobLookup::Expired
-    } else {
-        JobLookup::NotFound
-    })
+    Ok(JobLookup::missing(gone.is_some()))
 }
 
 pub(crate) fn schedule_from_row(row: &SqliteRow) -> StoreResult<Schedule> {
