@@ -1,6 +1,4 @@
-DROP TRIGGER documents_fts_insert;
-DROP TRIGGER documents_fts_update;
-DROP TRIGGER documents_fts_delete;
+-- Back to the index of 0007, which keeps its own copy of the text.
 DROP TABLE documents_fts;
 
 CREATE VIRTUAL TABLE documents_fts USING fts5 (
@@ -10,18 +8,3 @@ CREATE VIRTUAL TABLE documents_fts USING fts5 (
 
 INSERT INTO documents_fts (rowid, title, url, markdown)
 SELECT rowid, coalesce(title, ''), url, coalesce(markdown, '') FROM documents;
-
-CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
-    INSERT INTO documents_fts (rowid, title, url, markdown)
-    VALUES (new.rowid, coalesce(new.title, ''), new.url, coalesce(new.markdown, ''));
-END;
-
-CREATE TRIGGER documents_fts_update AFTER UPDATE OF title, url, markdown ON documents BEGIN
-    DELETE FROM documents_fts WHERE rowid = old.rowid;
-    INSERT INTO documents_fts (rowid, title, url, markdown)
-    VALUES (new.rowid, coalesce(new.title, ''), new.url, coalesce(new.markdown, ''));
-END;
-
-CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
-    DELETE FROM documents_fts WHERE rowid = old.rowid;
-END;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, NewDocument, StoredDocument, StoredFrontier,
-    UrlState,
+    UrlState, DOCUMENT_UPSERT_SET,
 };
 use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, StoreTx};
 use crate::store::sqlite::SqliteStore;
@@ -42,43 +42,38 @@ async fn insert_documents(
 ) -> StoreResult<()> {
     let team = team_id.to_string();
     let job = job_id.map(|j| j.to_string());
+    let sql = format!(
+        "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
+               description, language, status_code, markdown, metadata, analysis, \
+               content_hash, formats, fetched_at, schedule_id, change_status, diff) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+               ?16, ?17, ?18, ?19) \
+             ON CONFLICT (job_id, url) DO UPDATE SET {DOCUMENT_UPSERT_SET}, \
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    );
     for d in docs {
-        sqlx::query(
-            "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
-                   description, language, status_code, markdown, metadata, analysis, \
-                   content_hash, formats, fetched_at, schedule_id, change_status, diff) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-                   ?16, ?17, ?18, ?19) \
-                 ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
-                   title = excluded.title, description = excluded.description, \
-                   language = excluded.language, status_code = excluded.status_code, \
-                   markdown = excluded.markdown, metadata = excluded.metadata, \
-                   analysis = excluded.analysis, content_hash = excluded.content_hash, \
-                   formats = excluded.formats, fetched_at = excluded.fetched_at, \
-                   schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
-                   diff = excluded.diff, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-        )
-        .bind(d.id.to_string())
-        .bind(&team)
-        .bind(&job)
-        .bind(&d.url)
-        .bind(&d.final_url)
-        .bind(&d.domain)
-        .bind(&d.title)
-        .bind(&d.description)
-        .bind(&d.language)
-        .bind(d.status_code.map(i64::from))
-        .bind(&d.markdown)
-        .bind(d.metadata.to_string())
-        .bind(d.analysis.as_ref().map(Value::to_string))
-        .bind(&d.content_hash)
-        .bind(d.formats.to_string())
-        .bind(sqlite_ts(d.fetched_at))
-        .bind(d.schedule_id.map(|s| s.to_string()))
-        .bind(&d.change_status)
-        .bind(&d.diff)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(&sql)
+            .bind(d.id.to_string())
+            .bind(&team)
+            .bind(&job)
+            .bind(&d.url)
+            .bind(&d.final_url)
+            .bind(&d.domain)
+            .bind(&d.title)
+            .bind(&d.description)
+            .bind(&d.language)
+            .bind(d.status_code.map(i64::from))
+            .bind(&d.markdown)
+            .bind(d.metadata.to_string())
+            .bind(d.analysis.as_ref().map(Value::to_string))
+            .bind(&d.content_hash)
+            .bind(d.formats.to_string())
+            .bind(sqlite_ts(d.fetched_at))
+            .bind(d.schedule_id.map(|s| s.to_string()))
+            .bind(&d.change_status)
+            .bind(&d.diff)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
