@@ -32,7 +32,11 @@ const MAX_SITEMAPS: usize = 50;
 /// How deep sitemap indexes may nest.
 const MAX_SITEMAP_DEPTH: u32 = 3;
 /// Events a sink gets in one call at most.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 256;
+/// Finished pages waiting for the sink at most. Each holds its Markdown (~25 KB on the
+/// bench site); a deeper queue only raised peak memory while the sink was busy, as the
+/// fetchers then wait for it either way.
+const QUEUED_EVENTS: usize = 2 * MAX_BATCH;
 
 /// What happened during a crawl, in the order it happened.
 #[derive(Debug, Clone)]
@@ -177,7 +181,7 @@ impl Crawler {
         // The writer stops the crawl through a child token, so a storage failure is not
         // mistaken for the caller's cancellation.
         let stop = cancel.child_token();
-        let (tx, rx) = mpsc::channel::<CrawlEvent>(4 * MAX_BATCH);
+        let (tx, rx) = mpsc::channel::<CrawlEvent>(QUEUED_EVENTS);
         let writer = tokio::spawn(write_events(rx, sink, stop.clone()));
         let result = self.crawl(&tx, resume, &stop).await;
         drop(tx);

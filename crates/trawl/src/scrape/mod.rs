@@ -154,14 +154,15 @@ pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, Fe
                 want_images: plan.wants(Format::Images),
                 want_analysis: true,
             };
-            let doc = trawl_extract::extract(&text, &page.final_url, &opts);
-            let links = doc.links.clone().unwrap_or_default();
+            let mut doc = trawl_extract::extract(&text, &page.final_url, &opts);
+            let links = doc.links.take().unwrap_or_default();
             let hash = doc.analysis.as_ref().map(|a| a.content_hash.clone());
             let document = PageDocument {
                 markdown: doc.markdown,
                 html: doc.html,
                 raw_html: None,
-                links: doc.links,
+                // Copied only when the caller asked for them.
+                links: plan.wants(Format::Links).then(|| links.clone()),
                 images: doc.images,
                 analysis: doc.analysis,
                 metadata: doc.metadata,
@@ -181,9 +182,6 @@ pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, Fe
     // searched and compared on them. `for_formats` trims the answer.
     if plan.wants(Format::RawHtml) {
         document.raw_html = Some(text);
-    }
-    if !plan.wants(Format::Links) {
-        document.links = None;
     }
     let m = &mut document.metadata;
     m.source_url = Some(page.requested_url.to_string());

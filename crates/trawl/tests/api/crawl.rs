@@ -10,13 +10,15 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 use trawl::config::{CrawlConfig, FetchConfig};
-use trawl::crawl::sink::StoreSink;
+use trawl::crawl::sink::{self, StoreSink};
 use trawl::crawl::{
     CrawlEvent, CrawlHandler, CrawlRequest, CrawlSink, CrawlSummary, Crawler, Progress, Resume,
 };
 use trawl::fetch::Fetcher;
 use trawl::jobs::{JobRuntime, Jobs, Registry, RuntimeOptions};
-use trawl::scrape::Scraper;
+use trawl::scrape::{PageDocument, Scraper};
+use trawl::store::crawl::CrawlBatch;
+use trawl::store::documents::DocumentQuery;
 use trawl::store::jobs::{JobLookup, JobState, NewJob, DEFAULT_TEAM};
 use trawl::store::{self, Store};
 use uuid::Uuid;
@@ -374,6 +376,42 @@ both_backends! {
         let failures = store.crawl_failures(job, 100).await.unwrap();
         assert_eq!(failures.len(), 30);
         assert!(failures.iter().all(|f| f.url.contains("/private/")));
+        store.close().await;
+    }
+
+    async fn a_recrawled_page_is_searchable_by_its_new_words_only_and_gone_once_deleted(backend: Backend) {
+        let db = TestDb::new(backend).await.unwrap();
+        let config = test_config(&db, &[]);
+        let store = store::connect(&config).await.unwrap();
+        store.migrate_up().await.unwrap();
+        let job = new_crawl_job(&store, json!({"url": "http://127.0.0.1:9/"})).await;
+        let url = "http://127.0.0.1:9/a.html";
+        let page = |words: &str| {
+            let mut doc = PageDocument {
+                markdown: Some(format!("# Heading\n\n{words}")),
+                ..Default::default()
+            };
+            doc.metadata.title = Some("A page".into());
+            sink::new_document(url, doc, None)
+        };
+        let search = |word: &str| DocumentQuery {
+            team_id: DEFAULT_TEAM,
+            text: Some(word.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        for words in ["zebras graze quietly", "penguins swim fast"] {
+            let batch = CrawlBatch {
+                documents: vec![page(words)],
+                ..Default::default()
+            };
+            store.crawl_write(job, DEFAULT_TEAM, &batch).await.unwrap();
+        }
+        assert!(store.query_documents(&search("zebras")).await.unwrap().is_empty());
+        let found = store.query_documents(&search("penguins")).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(store.delete_document(DEFAULT_TEAM, found[0].id).await.unwrap());
+        assert!(store.query_documents(&search("penguins")).await.unwrap().is_empty());
         store.close().await;
     }
 }

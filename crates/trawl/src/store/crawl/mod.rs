@@ -14,6 +14,17 @@ use uuid::Uuid;
 use super::jobs::NewJob;
 use super::StoreResult;
 
+/// What a job's second copy of a URL replaces in its first, on both backends (each adds
+/// its own `updated_at`).
+const DOCUMENT_UPSERT_SET: &str = "final_url = excluded.final_url, \
+     title = excluded.title, description = excluded.description, \
+     language = excluded.language, status_code = excluded.status_code, \
+     markdown = excluded.markdown, metadata = excluded.metadata, \
+     analysis = excluded.analysis, content_hash = excluded.content_hash, \
+     formats = excluded.formats, fetched_at = excluded.fetched_at, \
+     schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
+     diff = excluded.diff";
+
 /// A page to store, keyed by (job, url): writing it again replaces it.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewDocument {

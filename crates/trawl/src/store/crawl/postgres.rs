@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     CrawlBatch, CrawlCounts, CrawlFailure, CrawlStore, NewDocument, StoredDocument, StoredFrontier,
-    UrlState,
+    UrlState, DOCUMENT_UPSERT_SET,
 };
 use crate::store::jobs::StoreTx;
 use crate::store::postgres::PgStore;
@@ -22,12 +22,12 @@ async fn insert_documents(
     job_id: Option<Uuid>,
     docs: &[NewDocument],
 ) -> StoreResult<()> {
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
                description, language, status_code, markdown, metadata, analysis, \
                content_hash, formats, fetched_at, schedule_id, change_status, diff) \
              SELECT v.id, $1, $2, v.url, v.final_url, v.domain, v.title, v.description, \
-               v.language, v.status_code, v.markdown, COALESCE(v.metadata, '{}'), \
+               v.language, v.status_code, v.markdown, COALESCE(v.metadata, '{{}}'), \
                v.analysis, v.content_hash, v.formats, v.fetched_at, v.schedule_id, \
                v.change_status, v.diff \
              FROM jsonb_to_recordset($3::jsonb) AS v(id uuid, url text, final_url text, \
@@ -35,20 +35,15 @@ async fn insert_documents(
                status_code int, markdown text, metadata jsonb, analysis jsonb, \
                content_hash text, formats jsonb, fetched_at timestamptz, \
                schedule_id uuid, change_status text, diff text) \
-             ON CONFLICT (job_id, url) DO UPDATE SET final_url = excluded.final_url, \
-               title = excluded.title, description = excluded.description, \
-               language = excluded.language, status_code = excluded.status_code, \
-               markdown = excluded.markdown, metadata = excluded.metadata, \
-               analysis = excluded.analysis, content_hash = excluded.content_hash, \
-               formats = excluded.formats, fetched_at = excluded.fetched_at, \
-               schedule_id = excluded.schedule_id, change_status = excluded.change_status, \
-               diff = excluded.diff, updated_at = now()",
-    )
-    .bind(team_id)
-    .bind(job_id)
-    .bind(serde_json::to_value(docs).map_err(anyhow::Error::new)?)
-    .execute(&mut *conn)
-    .await?;
+             ON CONFLICT (job_id, url) DO UPDATE SET {DOCUMENT_UPSERT_SET}, \
+               updated_at = now()"
+    );
+    sqlx::query(&sql)
+        .bind(team_id)
+        .bind(job_id)
+        .bind(serde_json::to_value(docs).map_err(anyhow::Error::new)?)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
