@@ -1036,8 +1036,11 @@ impl Config {
             .into_iter()
             .filter(|(k, _)| k.starts_with("TRAWL_"))
             .collect();
-        // Apply in a fixed order so errors are deterministic.
-        vars.sort();
+        // Apply in a fixed order so errors are deterministic. By name only, and stable:
+        // when a name is given twice the later value wins, whatever the values are
+        // (sorting the pairs let the larger value win, so a caller's override of a
+        // generated secret held only when it happened to sort last).
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, value) in vars {
             if ENV_NOT_CONFIG.contains(&key.as_str())
                 || ENV_NOT_CONFIG_PREFIXES.iter().any(|p| key.starts_with(p))
@@ -1476,6 +1479,24 @@ mod tests {
         assert_eq!(c.server.bind.to_string(), "127.0.0.1:3002");
         assert!(c.database_url().starts_with("sqlite://"));
         assert!(c.fetch.allow.is_empty(), "nothing is allowed by default");
+    }
+
+    #[test]
+    fn a_variable_given_twice_takes_its_later_value_whatever_the_values_sort_as() {
+        // Both orders of a small and a large value: the later one wins each time.
+        for (first, second) in [("3", "9"), ("9", "3")] {
+            let c = Config::load(
+                None,
+                env(&[
+                    ("TRAWL_DATABASE_POOL_SIZE", first),
+                    ("TRAWL_BIND", "127.0.0.1:0"),
+                    ("TRAWL_DATABASE_POOL_SIZE", second),
+                ]),
+                &Overrides::default(),
+            )
+            .unwrap();
+            assert_eq!(c.database.pool_size.to_string(), second);
+        }
     }
 
     #[test]

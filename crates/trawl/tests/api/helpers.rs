@@ -109,6 +109,8 @@ pub fn test_config(db: &TestDb, env: &[(&str, &str)]) -> Config {
     if !env.iter().any(|(k, _)| *k == "TRAWL_RATE_LIMIT_ENABLED") {
         vars.push(("TRAWL_RATE_LIMIT_ENABLED".into(), "false".into()));
     }
+    // A test's own value replaces the default rather than following it.
+    vars.retain(|(k, _)| !env.iter().any(|(e, _)| e == k));
     vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::load(None, vars, &Overrides::default()).expect("test config is valid")
 }
