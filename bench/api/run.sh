@@ -16,7 +16,7 @@ root="$(cd "$here/../.." && pwd)"
 . "$root/bench/lib.sh"
 n="${1:-2000}"
 docs="${2:-100000}"
-backends="${3:-sqlite,postgres}"
+backends="${3-sqlite,postgres}"  # "" runs the scrape part alone
 out="$root/bench/out/api"
 peer_dir="$root/../shared/bench"
 [ -f "$peer_dir/v2_scrape_latency.py" ] || peer_dir="/work/shared/bench"
