@@ -204,6 +204,24 @@ pub fn parse_http_url(field: &str, raw: &str) -> Result<Url, FieldError> {
     Ok(url)
 }
 
+/// `limit`, or `default` when absent; a value outside `1..=max` is recorded in `errors`
+/// (crawl and map differ only in their bounds).
+pub(crate) fn checked_limit(
+    limit: Option<u64>,
+    default: u64,
+    max: u64,
+    errors: &mut Vec<FieldError>,
+) -> u64 {
+    let limit = limit.unwrap_or(default);
+    if limit == 0 || limit > max {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    limit
+}
+
 fn compile(field: &str, patterns: &[String], errors: &mut Vec<FieldError>) -> Vec<Regex> {
     let mut out = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
@@ -224,13 +242,7 @@ impl CrawlRequest {
         let start = parse_http_url("url", &self.url)
             .map_err(|e| errors.push(e))
             .ok();
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if limit == 0 || limit > MAX_LIMIT {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = checked_limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT, &mut errors);
         let include = compile("includePaths", &self.include_paths, &mut errors);
         let exclude = compile("excludePaths", &self.exclude_paths, &mut errors);
         let delay = match self.delay {
