@@ -10,8 +10,53 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
 use super::jobs::{JobState, NewJob, NewSchedule, Schedule};
 use super::{StoreError, StoreResult};
+
+/// The run columns with page counts; `r` is `schedule_runs`, `j` the job if still there.
+pub(super) const RUN_SELECT: &str =
+    "SELECT r.job_id, r.schedule_id, r.scheduled_for, r.created_at, \
+     j.state, j.finished_at, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id) AS pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'new') AS new_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'same') AS same_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'changed') AS changed_pages, \
+     (SELECT count(*) FROM removed_pages x WHERE x.job_id = r.job_id) \
+       + (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'removed') AS removed_pages \
+     FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
+
+/// A [`RUN_SELECT`] row as a run. The backends differ only in how a UUID is stored, so
+/// each passes its own reader for one.
+fn run_from_row<R>(row: &R, uuid: fn(&R, &str) -> StoreResult<Uuid>) -> StoreResult<ScheduleRun>
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(ScheduleRun {
+        job_id: uuid(row, "job_id")?,
+        schedule_id: uuid(row, "schedule_id")?,
+        scheduled_for: row.try_get("scheduled_for")?,
+        created_at: row.try_get("created_at")?,
+        state: row
+            .try_get::<Option<String>, _>("state")?
+            .and_then(|s| s.parse::<JobState>().ok()),
+        finished_at: row.try_get("finished_at")?,
+        pages: row.try_get("pages")?,
+        new_pages: row.try_get("new_pages")?,
+        same_pages: row.try_get("same_pages")?,
+        changed_pages: row.try_get("changed_pages")?,
+        removed_pages: row.try_get("removed_pages")?,
+    })
+}
 
 /// One tick of a schedule and what its job found. Counts are over the run's stored
 /// pages; `state` is `None` once the job itself has expired.
