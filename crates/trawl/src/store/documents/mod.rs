@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
 use super::StoreResult;
@@ -109,6 +110,35 @@ pub(crate) fn fts5_query(text: &str) -> Option<String> {
 /// Most search words used for ranking boosts and highlights.
 const MAX_WORDS: usize = 8;
 /// Characters of text read around the first match to make a snippet from.
+/// The listing columns; [`FULL`] adds the content.
+const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
+     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
+const FULL: &str = ", d.markdown, d.metadata, d.analysis";
+
+/// Ends an unranked query after its filters with the page's key condition and order;
+/// `bind_id` gives a cursor id as the backend stores ids.
+fn push_page<'a, DB, T>(b: &mut QueryBuilder<'a, DB>, page: Page, bind_id: impl Fn(Uuid) -> T)
+where
+    DB: Database,
+    T: 'a + Encode<'a, DB> + Type<DB>,
+{
+    match page {
+        Page::After(id) => {
+            b.push(" AND d.id > ")
+                .push_bind(bind_id(id))
+                .push(" ORDER BY d.id");
+        }
+        Page::Before(id) => {
+            b.push(" AND d.id < ")
+                .push_bind(bind_id(id))
+                .push(" ORDER BY d.id DESC");
+        }
+        Page::First | Page::Offset(_) => {
+            b.push(" ORDER BY d.id DESC");
+        }
+    }
+}
+
 pub(crate) const EXCERPT_BEFORE: u32 = 200;
 pub(crate) const EXCERPT_LEN: u32 = 600;
 /// Words in a snippet, and how many of them come before the first match.

@@ -8,14 +8,11 @@ use sqlx::{Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{
-    search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page, SEARCH_WINDOW,
+    push_page, search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page, FULL,
+    SEARCH_WINDOW, SUMMARY,
 };
 use crate::store::postgres::PgStore;
 use crate::store::StoreResult;
-
-const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
-     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
-const FULL: &str = ", d.markdown, d.metadata, d.analysis";
 
 /// A document row; `searched` holds the search words when the row is a search hit
 /// (with `rank` and `excerpt` columns).
@@ -135,19 +132,7 @@ impl DocumentStore for PgStore {
                 let mut b =
                     QueryBuilder::new(format!("SELECT {SUMMARY}{full} FROM documents d WHERE"));
                 push_filters(&mut b, q);
-                match page {
-                    Page::After(id) => {
-                        b.push(" AND d.id > ").push_bind(id).push(" ORDER BY d.id");
-                    }
-                    Page::Before(id) => {
-                        b.push(" AND d.id < ")
-                            .push_bind(id)
-                            .push(" ORDER BY d.id DESC");
-                    }
-                    Page::First | Page::Offset(_) => {
-                        b.push(" ORDER BY d.id DESC");
-                    }
-                }
+                push_page(&mut b, page, |id| id);
                 b.push(" LIMIT ").push_bind(limit);
                 b
             }

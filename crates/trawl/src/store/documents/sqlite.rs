@@ -9,16 +9,12 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use super::{
-    fts5_query, search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page,
-    EXCERPT_BEFORE, EXCERPT_LEN, SEARCH_WINDOW,
+    fts5_query, push_page, search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page,
+    EXCERPT_BEFORE, EXCERPT_LEN, FULL, SEARCH_WINDOW, SUMMARY,
 };
 use crate::store::jobs::parse_uuid;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
-
-const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
-     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
-const FULL: &str = ", d.markdown, d.metadata, d.analysis";
 
 fn ts(s: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -169,21 +165,7 @@ impl DocumentStore for SqliteStore {
                 let mut b =
                     QueryBuilder::new(format!("SELECT {SUMMARY}{full} FROM documents d WHERE"));
                 push_filters(&mut b, q);
-                match page {
-                    Page::After(id) => {
-                        b.push(" AND d.id > ")
-                            .push_bind(id.to_string())
-                            .push(" ORDER BY d.id");
-                    }
-                    Page::Before(id) => {
-                        b.push(" AND d.id < ")
-                            .push_bind(id.to_string())
-                            .push(" ORDER BY d.id DESC");
-                    }
-                    Page::First | Page::Offset(_) => {
-                        b.push(" ORDER BY d.id DESC");
-                    }
-                }
+                push_page(&mut b, page, |id| id.to_string());
                 b.push(" LIMIT ").push_bind(limit);
                 b
             }
