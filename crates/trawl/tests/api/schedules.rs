@@ -175,33 +175,12 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
 
     // First run: the page is new. Pause so the page changes between two known runs.
     let first = wait_for_runs(&app, &op, &id, 1).await;
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/pause"),
-        None,
-    )
-    .await;
+    pause(&app, &op, &id, true).await;
     let before = wait_all_finished(&app, &op, &id).await;
     site.set_mutable("Price: 12 EUR");
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/resume"),
-        None,
-    )
-    .await;
+    pause(&app, &op, &id, false).await;
     wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/pause"),
-        None,
-    )
-    .await;
+    pause(&app, &op, &id, true).await;
     let runs = wait_all_finished(&app, &op, &id)
         .await
         .into_iter()
@@ -231,14 +210,7 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     }
 
     let job = changed_run["job_id"].as_str().unwrap();
-    let (status, pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
-        None,
-    )
-    .await;
+    let (status, pages) = run_pages(&app, &op, &id, job).await;
     assert_eq!(status, 200, "{pages}");
     let page = &pages["data"][0];
     assert_eq!(page["changed"], true);
@@ -253,14 +225,7 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
         "only changed lines: {diff}"
     );
     let first_job = oldest["job_id"].as_str().unwrap();
-    let (_, first_pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{first_job}/pages"),
-        None,
-    )
-    .await;
+    let (_, first_pages) = run_pages(&app, &op, &id, first_job).await;
     assert_eq!(first_pages["data"][0]["change_status"], "new");
     assert_eq!(first_pages["data"][0]["changed"], false);
     assert_eq!(first_pages["data"][0]["diff"], Value::Null);
@@ -314,23 +279,15 @@ async fn removal_tracking(backend: Backend) {
     .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let pause = |on: bool| {
-        let path = format!(
-            "/api/v1/schedules/{id}/{}",
-            if on { "pause" } else { "resume" }
-        );
-        let (app, op) = (&app, &op);
-        async move { call(app, op, "POST", &path, None).await }
-    };
 
     wait_for_runs(&app, &op, &id, 1).await;
-    pause(true).await;
+    pause(&app, &op, &id, true).await;
     let before = wait_all_finished(&app, &op, &id).await;
     assert_eq!(before.last().unwrap()["pages"], 2, "{before:?}");
     site.set_mutable("Nothing to read any more.");
-    pause(false).await;
+    pause(&app, &op, &id, false).await;
     wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    pause(true).await;
+    pause(&app, &op, &id, true).await;
     let runs = wait_all_finished(&app, &op, &id).await;
     let removed_run = &runs[runs.len() - before.len() - 1];
     assert_eq!(removed_run["removed_pages"], 1, "{runs:?}");
@@ -345,14 +302,7 @@ async fn removal_tracking(backend: Backend) {
     }
 
     let job = removed_run["job_id"].as_str().unwrap();
-    let (status, pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
-        None,
-    )
-    .await;
+    let (status, pages) = run_pages(&app, &op, &id, job).await;
     assert_eq!(status, 200, "{pages}");
     let data = pages["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "{pages}");
@@ -402,18 +352,42 @@ async fn removal_tracking(backend: Backend) {
     );
 }
 
+/// Pauses the schedule (`on`) or resumes it.
+async fn pause(app: &TestApp, key: &str, id: &str, on: bool) -> (u16, Value) {
+    let action = if on { "pause" } else { "resume" };
+    call(
+        app,
+        key,
+        "POST",
+        &format!("/api/v1/schedules/{id}/{action}"),
+        None,
+    )
+    .await
+}
+
+/// The schedule's runs, newest first.
+async fn list_runs(app: &TestApp, key: &str, id: &str) -> (u16, Value) {
+    call(
+        app,
+        key,
+        "GET",
+        &format!("/api/v1/schedules/{id}/runs"),
+        None,
+    )
+    .await
+}
+
+/// The pages one run of the schedule stored, or reported removed.
+async fn run_pages(app: &TestApp, key: &str, id: &str, job: &str) -> (u16, Value) {
+    let path = format!("/api/v1/schedules/{id}/runs/{job}/pages");
+    call(app, key, "GET", &path, None).await
+}
+
 /// Runs of the schedule once there are at least `n`, newest first.
 async fn wait_for_runs(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, body) = call(
-            app,
-            key,
-            "GET",
-            &format!("/api/v1/schedules/{id}/runs"),
-            None,
-        )
-        .await;
+        let (status, body) = list_runs(app, key, id).await;
         assert_eq!(status, 200, "{body}");
         let runs = body["data"].as_array().unwrap().clone();
         if runs.len() >= n {
@@ -428,14 +402,7 @@ async fn wait_for_runs(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Valu
 async fn wait_all_finished(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, body) = call(
-            app,
-            key,
-            "GET",
-            &format!("/api/v1/schedules/{id}/runs"),
-            None,
-        )
-        .await;
+        let (_, body) = list_runs(app, key, id).await;
         let runs = body["data"].as_array().unwrap().clone();
         if runs.iter().all(|r| r["state"] == "succeeded") {
             return runs;
@@ -464,14 +431,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
     let (status, list) = call(&app, &viewer, "GET", "/api/v1/schedules", None).await;
     assert_eq!(status, 200);
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
-    let (status, _) = call(
-        &app,
-        &viewer,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs"),
-        None,
-    )
-    .await;
+    let (status, _) = list_runs(&app, &viewer, id).await;
     assert_eq!(status, 200);
     for (method, path, body) in [
         (
