@@ -205,21 +205,18 @@ pub fn parse_http_url(field: &str, raw: &str) -> Result<Url, FieldError> {
 }
 
 /// `limit`, or `default` when absent; a value outside `1..=max` is recorded in `errors`
-/// (crawl and map differ only in their bounds).
+/// (and `default` stands in, unused, since no plan is made). Crawl and map differ only
+/// in their bounds.
 pub(crate) fn checked_limit(
     limit: Option<u64>,
     default: u64,
     max: u64,
     errors: &mut Vec<FieldError>,
 ) -> u64 {
-    let limit = limit.unwrap_or(default);
-    if limit == 0 || limit > max {
-        errors.push(FieldError::new(
-            "limit",
-            format!("must be between 1 and {max}"),
-        ));
-    }
-    limit
+    FieldError::in_range("limit", limit, default, max).unwrap_or_else(|e| {
+        errors.push(e);
+        default
+    })
 }
 
 fn compile(field: &str, patterns: &[String], errors: &mut Vec<FieldError>) -> Vec<Regex> {
