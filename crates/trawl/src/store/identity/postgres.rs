@@ -25,14 +25,6 @@ use crate::store::postgres::PgStore;
 use crate::store::{StoreError, StoreResult};
 
 impl Stored for PgRow {
-    fn uuid(&self, col: &str) -> StoreResult<Uuid> {
-        Ok(self.try_get(col)?)
-    }
-
-    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
-        Ok(self.try_get(col)?)
-    }
-
     fn json(&self, col: &str) -> StoreResult<Value> {
         Ok(self.try_get(col)?)
     }

@@ -1,15 +1,13 @@
 //! Identity rows as records, one mapping for both backends: they select the same columns
-//! and differ only in how a UUID or JSON value is stored, which [`Stored`] says.
+//! and differ only in how a UUID or JSON value is stored, which [`Ids`] and [`Stored`] say.
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{ColumnIndex, Decode, Row, Type};
-use uuid::Uuid;
 
 use super::{
     parse_role, parse_scopes, ApiKey, AuditRecord, Invite, KeyCredential, Member, Membership,
     Session, Team, User,
 };
+use crate::store::cols::Ids;
 use crate::store::StoreResult;
 
 pub(super) const USER_COLS: &str = "id, email, password_hash, is_admin, disabled_at, created_at";
@@ -27,54 +25,12 @@ pub(super) const AUDIT_COLS: &str = "seq, id, occurred_at, request_id, event, ac
      actor_id, credential_id, source_ip, user_agent, team_id, target, outcome, reason, details, \
      prev_hash, hash";
 
-/// The columns a backend stores its own way (SQLite keeps UUIDs and JSON as text).
-pub(super) trait Stored: Row {
-    fn uuid(&self, col: &str) -> StoreResult<Uuid>;
-    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>>;
+/// JSON columns: PostgreSQL's JSONB, text on SQLite.
+pub(super) trait Stored: Ids {
     fn json(&self, col: &str) -> StoreResult<Value>;
 }
 
-/// Typed reads of the columns both backends decode alike, for any [`Stored`] row; the
-/// bounds sit on the one impl so that the mappers below need none.
-pub(super) trait Cols: Stored {
-    fn text(&self, col: &str) -> StoreResult<String>;
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
-    fn flag(&self, col: &str) -> StoreResult<bool>;
-    fn int(&self, col: &str) -> StoreResult<i64>;
-    fn time(&self, col: &str) -> StoreResult<DateTime<Utc>>;
-    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>>;
-}
-
-impl<R> Cols for R
-where
-    R: Stored,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn text(&self, col: &str) -> StoreResult<String> {
-        Ok(self.try_get(col)?)
-    }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        Ok(self.try_get(col)?)
-    }
-    fn flag(&self, col: &str) -> StoreResult<bool> {
-        Ok(self.try_get(col)?)
-    }
-    fn int(&self, col: &str) -> StoreResult<i64> {
-        Ok(self.try_get(col)?)
-    }
-    fn time(&self, col: &str) -> StoreResult<DateTime<Utc>> {
-        Ok(self.try_get(col)?)
-    }
-    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-        Ok(self.try_get(col)?)
-    }
-}
-
-pub(super) fn user_from_row(row: &impl Cols) -> StoreResult<User> {
+pub(super) fn user_from_row(row: &impl Stored) -> StoreResult<User> {
     Ok(User {
         id: row.uuid("id")?,
         email: row.text("email")?,
@@ -85,7 +41,7 @@ pub(super) fn user_from_row(row: &impl Cols) -> StoreResult<User> {
     })
 }
 
-pub(super) fn team_from_row(row: &impl Cols) -> StoreResult<Team> {
+pub(super) fn team_from_row(row: &impl Stored) -> StoreResult<Team> {
     Ok(Team {
         id: row.uuid("id")?,
         name: row.text("name")?,
@@ -94,7 +50,7 @@ pub(super) fn team_from_row(row: &impl Cols) -> StoreResult<Team> {
 }
 
 /// A team with the caller's `role` in it.
-pub(super) fn membership_from_row(row: &impl Cols) -> StoreResult<Membership> {
+pub(super) fn membership_from_row(row: &impl Stored) -> StoreResult<Membership> {
     Ok(Membership {
         team: team_from_row(row)?,
         role: parse_role(&row.text("role")?)?,
@@ -102,7 +58,7 @@ pub(super) fn membership_from_row(row: &impl Cols) -> StoreResult<Membership> {
 }
 
 /// A user with their `role` in the team and the membership's `created_at`.
-pub(super) fn member_from_row(row: &impl Cols) -> StoreResult<Member> {
+pub(super) fn member_from_row(row: &impl Stored) -> StoreResult<Member> {
     Ok(Member {
         user_id: row.uuid("id")?,
         email: row.text("email")?,
@@ -112,7 +68,7 @@ pub(super) fn member_from_row(row: &impl Cols) -> StoreResult<Member> {
     })
 }
 
-pub(super) fn key_from_row(row: &impl Cols) -> StoreResult<ApiKey> {
+pub(super) fn key_from_row(row: &impl Stored) -> StoreResult<ApiKey> {
     Ok(ApiKey {
         id: row.uuid("id")?,
         team_id: row.uuid("team_id")?,
@@ -129,14 +85,14 @@ pub(super) fn key_from_row(row: &impl Cols) -> StoreResult<ApiKey> {
 }
 
 /// A key with `creator_disabled_at`, its creator's `disabled_at`.
-pub(super) fn credential_from_row(row: &impl Cols) -> StoreResult<KeyCredential> {
+pub(super) fn credential_from_row(row: &impl Stored) -> StoreResult<KeyCredential> {
     Ok(KeyCredential {
         key: key_from_row(row)?,
         creator_disabled: row.opt_time("creator_disabled_at")?.is_some(),
     })
 }
 
-pub(super) fn session_from_row(row: &impl Cols) -> StoreResult<Session> {
+pub(super) fn session_from_row(row: &impl Stored) -> StoreResult<Session> {
     Ok(Session {
         id: row.uuid("id")?,
         user_id: row.uuid("user_id")?,
@@ -152,7 +108,7 @@ pub(super) fn session_from_row(row: &impl Cols) -> StoreResult<Session> {
     })
 }
 
-pub(super) fn invite_from_row(row: &impl Cols) -> StoreResult<Invite> {
+pub(super) fn invite_from_row(row: &impl Stored) -> StoreResult<Invite> {
     Ok(Invite {
         id: row.uuid("id")?,
         team_id: row.uuid("team_id")?,
@@ -167,7 +123,7 @@ pub(super) fn invite_from_row(row: &impl Cols) -> StoreResult<Invite> {
     })
 }
 
-pub(super) fn audit_from_row(row: &impl Cols) -> StoreResult<AuditRecord> {
+pub(super) fn audit_from_row(row: &impl Stored) -> StoreResult<AuditRecord> {
     Ok(AuditRecord {
         seq: row.int("seq")?,
         id: row.uuid("id")?,

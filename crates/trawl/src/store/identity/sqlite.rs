@@ -19,25 +19,12 @@ use super::{
     NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
 };
 use crate::auth::Role;
+use crate::store::cols::Ids;
 use crate::store::jobs::{sqlite_ts, DEFAULT_TEAM};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
 
 impl Stored for SqliteRow {
-    fn uuid(&self, col: &str) -> StoreResult<Uuid> {
-        let s: String = self.try_get(col)?;
-        Uuid::parse_str(&s).map_err(|e| StoreError::Other(anyhow::anyhow!("bad uuid {s:?}: {e}")))
-    }
-
-    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
-        match self.try_get::<Option<String>, _>(col)? {
-            Some(s) => Uuid::parse_str(&s)
-                .map(Some)
-                .map_err(|e| StoreError::Other(anyhow::anyhow!("bad uuid {s:?}: {e}"))),
-            None => Ok(None),
-        }
-    }
-
     /// Text that is not JSON reads as `null`.
     fn json(&self, col: &str) -> StoreResult<Value> {
         let s: String = self.try_get(col)?;

@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use sqlx::{ColumnIndex, Decode, Row, Type};
-
+use super::cols::{Cols, Ids};
 use super::jobs::{JobState, NewJob, NewSchedule, Schedule};
 use super::{StoreError, StoreResult};
 
@@ -31,30 +30,52 @@ pub(super) const RUN_SELECT: &str =
         AND d.change_status = 'removed') AS removed_pages \
      FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
 
-/// A [`RUN_SELECT`] row as a run. The backends differ only in how a UUID is stored, so
-/// each passes its own reader for one.
-fn run_from_row<R>(row: &R, uuid: fn(&R, &str) -> StoreResult<Uuid>) -> StoreResult<ScheduleRun>
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+/// A [`RUN_SELECT`] row as a run.
+fn run_from_row(row: &impl Ids) -> StoreResult<ScheduleRun> {
     Ok(ScheduleRun {
-        job_id: uuid(row, "job_id")?,
-        schedule_id: uuid(row, "schedule_id")?,
-        scheduled_for: row.try_get("scheduled_for")?,
-        created_at: row.try_get("created_at")?,
+        job_id: row.uuid("job_id")?,
+        schedule_id: row.uuid("schedule_id")?,
+        scheduled_for: row.time("scheduled_for")?,
+        created_at: row.time("created_at")?,
         state: row
-            .try_get::<Option<String>, _>("state")?
+            .opt_text("state")?
             .and_then(|s| s.parse::<JobState>().ok()),
-        finished_at: row.try_get("finished_at")?,
-        pages: row.try_get("pages")?,
-        new_pages: row.try_get("new_pages")?,
-        same_pages: row.try_get("same_pages")?,
-        changed_pages: row.try_get("changed_pages")?,
-        removed_pages: row.try_get("removed_pages")?,
+        finished_at: row.opt_time("finished_at")?,
+        pages: row.int("pages")?,
+        new_pages: row.int("new_pages")?,
+        same_pages: row.int("same_pages")?,
+        changed_pages: row.int("changed_pages")?,
+        removed_pages: row.int("removed_pages")?,
+    })
+}
+
+/// A run's page with its change status; `id` as the backend read it.
+fn run_page_from_row(row: &impl Cols, id: Uuid) -> StoreResult<RunPage> {
+    Ok(RunPage {
+        id,
+        url: row.text("url")?,
+        title: row.opt_text("title")?,
+        status_code: row.opt_small("status_code")?,
+        content_hash: row.opt_text("content_hash")?,
+        change_status: row.opt_text("change_status")?,
+        diff: row.opt_text("diff")?,
+        fetched_at: row.time("fetched_at")?,
+    })
+}
+
+fn removed_page_from_row(row: &impl Ids) -> StoreResult<RemovedPage> {
+    Ok(RemovedPage {
+        url: row.text("url")?,
+        title: row.opt_text("title")?,
+        previous_document_id: row.opt_uuid("previous_document_id")?,
+    })
+}
+
+fn previous_page_from_row(row: &impl Cols) -> StoreResult<PreviousPage> {
+    Ok(PreviousPage {
+        content_hash: row.opt_text("content_hash")?,
+        markdown: row.opt_text("markdown")?,
+        status_code: row.opt_small("status_code")?,
     })
 }
 

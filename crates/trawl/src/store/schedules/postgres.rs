@@ -2,23 +2,19 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{Postgres, Row};
 use uuid::Uuid;
 
 use super::{
-    name_taken, PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore,
-    RUN_SELECT,
+    name_taken, previous_page_from_row, removed_page_from_row, run_from_row, run_page_from_row,
+    PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore, RUN_SELECT,
 };
 use crate::store::jobs::postgres::schedule_from_row;
 use crate::store::jobs::{NewSchedule, Schedule, StoreTx};
 use crate::store::postgres::PgStore;
 use crate::store::StoreResult;
-
-fn run_from_row(row: &PgRow) -> StoreResult<ScheduleRun> {
-    super::run_from_row(row, |row, col| Ok(row.try_get(col)?))
-}
 
 /// Binds a schedule's fields as `$2`–`$9` after `id` in `$1`: create and update alike.
 fn bind_schedule<'q>(
@@ -189,14 +185,7 @@ impl ScheduleStore for PgStore {
         .bind(job_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(PreviousPage {
-                content_hash: r.try_get("content_hash")?,
-                markdown: r.try_get("markdown")?,
-                status_code: r.try_get("status_code")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(previous_page_from_row).transpose()
     }
 
     async fn record_removed_pages(
@@ -228,13 +217,7 @@ impl ScheduleStore for PgStore {
         .await?;
         let pages = rows
             .iter()
-            .map(|r| {
-                Ok(RemovedPage {
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    previous_document_id: r.try_get("previous_document_id")?,
-                })
-            })
+            .map(removed_page_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let jobs: Vec<_> = pages.iter().filter_map(deliveries).collect();
         let mut stx = StoreTx::Postgres(tx);
@@ -259,18 +242,7 @@ impl ScheduleStore for PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(RunPage {
-                    id: r.try_get("id")?,
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    status_code: r.try_get("status_code")?,
-                    content_hash: r.try_get("content_hash")?,
-                    change_status: r.try_get("change_status")?,
-                    diff: r.try_get("diff")?,
-                    fetched_at: r.try_get("fetched_at")?,
-                })
-            })
+            .map(|r| run_page_from_row(r, r.try_get("id")?))
             .collect()
     }
 }

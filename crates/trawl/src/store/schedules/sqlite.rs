@@ -4,13 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{Row, Sqlite};
 use uuid::Uuid;
 
 use super::{
-    name_taken, PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore,
-    RUN_SELECT,
+    name_taken, previous_page_from_row, removed_page_from_row, run_from_row, run_page_from_row,
+    PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore, RUN_SELECT,
 };
 use crate::store::jobs::sqlite::schedule_from_row;
 use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, NewSchedule, Schedule, StoreTx};
@@ -18,10 +18,6 @@ use crate::store::sqlite::SqliteStore;
 use crate::store::StoreResult;
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
-
-fn run_from_row(row: &SqliteRow) -> StoreResult<ScheduleRun> {
-    super::run_from_row(row, |row, col| parse_uuid(&row.try_get::<String, _>(col)?))
-}
 
 /// Binds a schedule's fields as `?2`–`?9` after `id` in `?1`: create and update alike.
 fn bind_schedule<'q>(
@@ -188,14 +184,7 @@ impl ScheduleStore for SqliteStore {
         .bind(job_id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(PreviousPage {
-                content_hash: r.try_get("content_hash")?,
-                markdown: r.try_get("markdown")?,
-                status_code: r.try_get("status_code")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(previous_page_from_row).transpose()
     }
 
     async fn record_removed_pages(
@@ -230,17 +219,7 @@ impl ScheduleStore for SqliteStore {
         .await?;
         let pages = rows
             .iter()
-            .map(|r| {
-                Ok(RemovedPage {
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    previous_document_id: r
-                        .try_get::<Option<String>, _>("previous_document_id")?
-                        .as_deref()
-                        .map(parse_uuid)
-                        .transpose()?,
-                })
-            })
+            .map(removed_page_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let jobs: Vec<_> = pages.iter().filter_map(deliveries).collect();
         stx.enqueue(&jobs).await?;
@@ -265,18 +244,10 @@ impl ScheduleStore for SqliteStore {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(RunPage {
-                    // A removed page whose previous copy had no id cannot exist: the
-                    // sweep copies the id of a stored document.
-                    id: parse_uuid(&r.try_get::<Option<String>, _>("id")?.unwrap_or_default())?,
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    status_code: r.try_get("status_code")?,
-                    content_hash: r.try_get("content_hash")?,
-                    change_status: r.try_get("change_status")?,
-                    diff: r.try_get("diff")?,
-                    fetched_at: r.try_get("fetched_at")?,
-                })
+                // A removed page whose previous copy had no id cannot exist: the
+                // sweep copies the id of a stored document.
+                let id = parse_uuid(&r.try_get::<Option<String>, _>("id")?.unwrap_or_default())?;
+                run_page_from_row(r, id)
             })
             .collect()
     }
