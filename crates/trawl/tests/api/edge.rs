@@ -367,7 +367,9 @@ async fn browser_session(app: &TestApp) -> (String, String) {
     (cookie, b["csrf_token"].as_str().unwrap().to_string())
 }
 
-async fn expect_csrf_refusal(r: reqwest::Response, what: &str) {
+/// Sends `req` and expects the CSRF refusal.
+async fn expect_csrf_refusal(req: reqwest::RequestBuilder, what: &str) {
+    let r = req.send().await.unwrap();
     assert_eq!(r.status(), 403, "{what}");
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "forbidden", "{what}: {b}");
@@ -388,36 +390,22 @@ async fn csrf_refuses_missing_wrong_token_and_cross_site_origin() {
             .header("cookie", &cookie)
             .json(&team())
     };
-    expect_csrf_refusal(post().send().await.unwrap(), "missing").await;
+    expect_csrf_refusal(post(), "missing").await;
+    expect_csrf_refusal(post().header("x-csrf-token", "AAAA"), "wrong").await;
+    let with_token = || post().header("x-csrf-token", &csrf);
     expect_csrf_refusal(
-        post().header("x-csrf-token", "AAAA").send().await.unwrap(),
-        "wrong",
-    )
-    .await;
-    expect_csrf_refusal(
-        post()
-            .header("x-csrf-token", &csrf)
-            .header("origin", "https://evil.example")
-            .send()
-            .await
-            .unwrap(),
+        with_token().header("origin", "https://evil.example"),
         "cross-origin",
     )
     .await;
     expect_csrf_refusal(
-        post()
-            .header("x-csrf-token", &csrf)
-            .header("sec-fetch-site", "cross-site")
-            .send()
-            .await
-            .unwrap(),
+        with_token().header("sec-fetch-site", "cross-site"),
         "cross-site",
     )
     .await;
     // The right token from our own origin goes through.
     let own = app.base.clone();
-    let r = post()
-        .header("x-csrf-token", &csrf)
+    let r = with_token()
         .header("origin", own)
         .header("sec-fetch-site", "same-origin")
         .send()

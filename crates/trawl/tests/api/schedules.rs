@@ -174,14 +174,8 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     let id = created["id"].as_str().unwrap().to_string();
 
     // First run: the page is new. Pause so the page changes between two known runs.
-    let first = wait_for_runs(&app, &op, &id, 1).await;
-    pause(&app, &op, &id, true).await;
-    let before = wait_all_finished(&app, &op, &id).await;
-    site.set_mutable("Price: 12 EUR");
-    pause(&app, &op, &id, false).await;
-    wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    pause(&app, &op, &id, true).await;
-    let runs = wait_all_finished(&app, &op, &id)
+    let (first, before) = pause_after_first_run(&app, &op, &id).await;
+    let runs = runs_after_change(&app, &op, &id, &site, "Price: 12 EUR", before.len())
         .await
         .into_iter()
         .filter(|r| r["job_id"] != Value::Null)
@@ -200,14 +194,13 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     let changed_run = &runs[runs.len() - before.len() - 1];
     assert_eq!(changed_run["changed_pages"], 1, "{runs:?}");
     assert_eq!(changed_run["pages"], 1);
-    for r in &runs[..runs.len() - 1] {
-        if r["job_id"] != changed_run["job_id"] {
-            assert_eq!(
-                r["changed_pages"], 0,
-                "only one run saw the change: {runs:?}"
-            );
-        }
-    }
+    assert_one_run_saw(
+        &runs,
+        runs.len() - 1,
+        changed_run,
+        "changed_pages",
+        "the change",
+    );
 
     let job = changed_run["job_id"].as_str().unwrap();
     let (status, pages) = run_pages(&app, &op, &id, job).await;
@@ -280,26 +273,27 @@ async fn removal_tracking(backend: Backend) {
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
 
-    wait_for_runs(&app, &op, &id, 1).await;
-    pause(&app, &op, &id, true).await;
-    let before = wait_all_finished(&app, &op, &id).await;
+    let (_, before) = pause_after_first_run(&app, &op, &id).await;
     assert_eq!(before.last().unwrap()["pages"], 2, "{before:?}");
-    site.set_mutable("Nothing to read any more.");
-    pause(&app, &op, &id, false).await;
-    wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    pause(&app, &op, &id, true).await;
-    let runs = wait_all_finished(&app, &op, &id).await;
+    let runs = runs_after_change(
+        &app,
+        &op,
+        &id,
+        &site,
+        "Nothing to read any more.",
+        before.len(),
+    )
+    .await;
     let removed_run = &runs[runs.len() - before.len() - 1];
     assert_eq!(removed_run["removed_pages"], 1, "{runs:?}");
     assert_eq!(removed_run["pages"], 1, "{runs:?}");
-    for r in &runs {
-        if r["job_id"] != removed_run["job_id"] {
-            assert_eq!(
-                r["removed_pages"], 0,
-                "only one run saw the page go: {runs:?}"
-            );
-        }
-    }
+    assert_one_run_saw(
+        &runs,
+        runs.len(),
+        removed_run,
+        "removed_pages",
+        "the page go",
+    );
 
     let job = removed_run["job_id"].as_str().unwrap();
     let (status, pages) = run_pages(&app, &op, &id, job).await;
@@ -350,6 +344,40 @@ async fn removal_tracking(backend: Backend) {
         "{} deliveries",
         got.len()
     );
+}
+
+/// Waits for the schedule's first run and pauses it: the runs seen then, and all runs
+/// once they finished (newest first).
+async fn pause_after_first_run(app: &TestApp, key: &str, id: &str) -> (Vec<Value>, Vec<Value>) {
+    let first = wait_for_runs(app, key, id, 1).await;
+    pause(app, key, id, true).await;
+    (first, wait_all_finished(app, key, id).await)
+}
+
+/// Sets the test site's `/mutable` to `text`, lets the paused schedule make at least one
+/// run past the `before` it had, pauses it again, and returns the runs once all finished.
+async fn runs_after_change(
+    app: &TestApp,
+    key: &str,
+    id: &str,
+    site: &TestSite,
+    text: &str,
+    before: usize,
+) -> Vec<Value> {
+    site.set_mutable(text);
+    pause(app, key, id, false).await;
+    wait_for_runs(app, key, id, before + 1).await;
+    pause(app, key, id, true).await;
+    wait_all_finished(app, key, id).await
+}
+
+/// Among the first `checked` of `runs`, only `run` counts any `field`.
+fn assert_one_run_saw(runs: &[Value], checked: usize, run: &Value, field: &str, what: &str) {
+    for r in &runs[..checked] {
+        if r["job_id"] != run["job_id"] {
+            assert_eq!(r[field], 0, "only one run saw {what}: {runs:?}");
+        }
+    }
 }
 
 /// Pauses the schedule (`on`) or resumes it.
