@@ -68,6 +68,11 @@ fn schedule(name: &str) -> Value {
     })
 }
 
+/// Creates [`schedule`] `name` with `key`.
+async fn create_schedule(app: &TestApp, key: &str, name: &str) -> (u16, Value) {
+    call(app, key, "POST", "/api/v1/schedules", Some(schedule(name))).await
+}
+
 /// The field named by a validation error.
 fn field(body: &Value) -> &str {
     body["error"]["details"]["fields"][0]["field"]
@@ -79,7 +84,7 @@ both_backends! {
     async fn an_operator_creates_lists_edits_pauses_resumes_and_deletes_a_schedule(backend: Backend) {
         let app = spawn_app(backend).await.unwrap();
         let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
-        let (status, created) = call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("nightly"))).await;
+        let (status, created) = create_schedule(&app, &op, "nightly").await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(created["name"], "nightly");
         assert_eq!(created["kind"], "scrape");
@@ -99,7 +104,7 @@ both_backends! {
         assert_eq!(shown, created);
 
         // Cursor pagination, newest first.
-        call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("second"))).await;
+        create_schedule(&app, &op, "second").await;
         let (_, page1) = call(&app, &op, "GET", "/api/v1/schedules?limit=1", None).await;
         assert_eq!(page1["data"][0]["name"], "second");
         let cursor = page1["next_cursor"].as_str().unwrap();
@@ -445,7 +450,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
     let viewer = key(&app, DEFAULT_TEAM, Role::Viewer).await;
-    let (_, created) = call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("s"))).await;
+    let (_, created) = create_schedule(&app, &op, "s").await;
     let id = created["id"].as_str().unwrap();
     let (status, _) = call(
         &app,
@@ -486,14 +491,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
 async fn another_teams_schedule_is_not_found() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
-    let (_, created) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("ours")),
-    )
-    .await;
+    let (_, created) = create_schedule(&app, &op, "ours").await;
     let id = created["id"].as_str().unwrap();
     let team = app
         .store
@@ -595,34 +593,13 @@ async fn invalid_schedules_are_refused_naming_the_field_and_rule() {
     assert_eq!(status, 422, "a body that is not an object: {err}");
     assert_eq!(field(&err), "body");
 
-    let (status, _) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("twice")),
-    )
-    .await;
+    let (status, _) = create_schedule(&app, &op, "twice").await;
     assert_eq!(status, 201);
-    let (status, err) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("twice")),
-    )
-    .await;
+    let (status, err) = create_schedule(&app, &op, "twice").await;
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["error"]["code"], "schedule_name_taken");
 
-    let (_, created) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("editable")),
-    )
-    .await;
+    let (_, created) = create_schedule(&app, &op, "editable").await;
     let id = created["id"].as_str().unwrap();
     let (status, err) = call(
         &app,
