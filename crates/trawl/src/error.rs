@@ -26,6 +26,22 @@ impl FieldError {
             rule: rule.into(),
         }
     }
+
+    /// `value`, or `default` when absent, if it lies in `1..=max`: the one check (and
+    /// wording) for counts and limits, whether the caller stops at it or collects it.
+    pub fn in_range<T>(field: &str, value: Option<T>, default: T, max: T) -> Result<T, FieldError>
+    where
+        T: Copy + PartialOrd + From<u8> + std::fmt::Display,
+    {
+        let v = value.unwrap_or(default);
+        if v < T::from(1) || v > max {
+            return Err(FieldError::new(
+                field,
+                format!("must be between 1 and {max}"),
+            ));
+        }
+        Ok(v)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

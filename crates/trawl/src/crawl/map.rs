@@ -13,7 +13,8 @@ use url::Url;
 
 use super::engine::sitemap_urls;
 use super::hosts::Hosts;
-use super::options::{from_json, parse_http_url};
+use super::options::{checked_limit, from_json, parse_http_url};
+use super::scope::site_domain;
 use super::SitemapMode;
 use crate::error::FieldError;
 use crate::fetch::FetchError;
@@ -75,13 +76,7 @@ impl MapRequest {
         let start = parse_http_url("url", &self.url)
             .map_err(|e| errors.push(e))
             .ok();
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if limit == 0 || limit > MAX_LIMIT {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = checked_limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT, &mut errors);
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT_MS);
         if !(1_000..=300_000).contains(&timeout) {
             errors.push(FieldError::new(
@@ -121,12 +116,7 @@ pub async fn map_site(
     let norm = NormalizeOptions {
         ignore_query_parameters: plan.ignore_query_parameters,
     };
-    let host = plan
-        .start
-        .host_str()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let domain = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    let (_, domain) = site_domain(&plan.start);
     let mut seen = HashSet::new();
     let mut links = Vec::new();
     for (url, title, description) in found {

@@ -204,6 +204,21 @@ pub fn parse_http_url(field: &str, raw: &str) -> Result<Url, FieldError> {
     Ok(url)
 }
 
+/// `limit`, or `default` when absent; a value outside `1..=max` is recorded in `errors`
+/// (and `default` stands in, unused, since no plan is made). Crawl and map differ only
+/// in their bounds.
+pub(crate) fn checked_limit(
+    limit: Option<u64>,
+    default: u64,
+    max: u64,
+    errors: &mut Vec<FieldError>,
+) -> u64 {
+    FieldError::in_range("limit", limit, default, max).unwrap_or_else(|e| {
+        errors.push(e);
+        default
+    })
+}
+
 fn compile(field: &str, patterns: &[String], errors: &mut Vec<FieldError>) -> Vec<Regex> {
     let mut out = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
@@ -224,13 +239,7 @@ impl CrawlRequest {
         let start = parse_http_url("url", &self.url)
             .map_err(|e| errors.push(e))
             .ok();
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if limit == 0 || limit > MAX_LIMIT {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = checked_limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT, &mut errors);
         let include = compile("includePaths", &self.include_paths, &mut errors);
         let exclude = compile("excludePaths", &self.exclude_paths, &mut errors);
         let delay = match self.delay {

@@ -5,6 +5,14 @@ use url::Url;
 
 use super::options::CrawlPlan;
 
+/// The start URL's host, lowercased, and the registrable-ish domain its subdomains are
+/// matched against: that host without a leading `www.`. Crawl scope and map filter by it.
+pub(crate) fn site_domain(start: &Url) -> (String, String) {
+    let host = start.host_str().unwrap_or_default().to_ascii_lowercase();
+    let domain = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    (host, domain)
+}
+
 pub struct Scope {
     host: String,
     /// The registrable-ish domain subdomains are matched against: the start host without
@@ -17,12 +25,7 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(plan: &CrawlPlan) -> Scope {
-        let host = plan
-            .start
-            .host_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let domain = host.strip_prefix("www.").unwrap_or(&host).to_string();
+        let (host, domain) = site_domain(&plan.start);
         let path = plan.start.path();
         // `/docs/intro.html` → `/docs`; `/docs/` → `/docs`; `/` → ``.
         let dir = if path.ends_with('/') {

@@ -117,13 +117,16 @@ async fn create(
         }
         None => None,
     };
-    let hours = body.expires_in_hours.unwrap_or(DEFAULT_HOURS);
-    if !(1..=MAX_HOURS).contains(&hours) {
-        errors.push(FieldError::new(
-            "expires_in_hours",
-            format!("must be between 1 and {MAX_HOURS}"),
-        ));
-    }
+    let hours = FieldError::in_range(
+        "expires_in_hours",
+        body.expires_in_hours,
+        DEFAULT_HOURS,
+        MAX_HOURS,
+    )
+    .unwrap_or_else(|e| {
+        errors.push(e);
+        DEFAULT_HOURS
+    });
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

@@ -17,7 +17,7 @@ use super::extract::{ApiJson, ApiQuery};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{audit, Caller, Role, Scope};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs::schedule::next_tick;
 use crate::schedule::{view, Draft, ScheduleBody, ScheduleView};
 use crate::store::jobs::Schedule;
@@ -54,14 +54,8 @@ struct Page {
 
 impl Page {
     fn limit(&self) -> AppResult<u32> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(AppError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            )),
-        }
+        FieldError::in_range("limit", self.limit, DEFAULT_LIMIT, MAX_LIMIT)
+            .map_err(|e| AppError::Validation(vec![e]))
     }
 
     fn cursor(&self) -> AppResult<Option<Uuid>> {

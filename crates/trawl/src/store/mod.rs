@@ -1,6 +1,7 @@
 //! Storage: one `Store` trait, a SQLite and a PostgreSQL implementation. Nothing outside
 //! this module knows which backend is in use, and all SQL lives here, parameterised.
 
+mod cols;
 pub mod crawl;
 pub mod documents;
 pub mod identity;

@@ -20,6 +20,47 @@ async fn operator_key(app: &TestApp) -> String {
     crate::v2::api_key(app).await.unwrap()
 }
 
+/// `GET path` with `key` as bearer token.
+async fn get_with_key(app: &TestApp, path: &str, key: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST path` of `body` as JSON with `key` as bearer token.
+async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET /` with an `X-Forwarded-For` header.
+async fn get_forwarded_for(app: &TestApp, forwarded: impl AsRef<str>) -> reqwest::Response {
+    app.client
+        .get(app.url("/"))
+        .header("x-forwarded-for", forwarded.as_ref())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET /health/live` sent from a page at `origin`.
+async fn get_from_origin(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/health/live"))
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn assert_api_headers(r: &reqwest::Response, what: &str) {
     let h = r.headers();
     assert_eq!(h["cache-control"], "no-store", "{what}");
@@ -91,14 +132,9 @@ async fn security_headers_are_on_every_class_of_response() {
 async fn rate_limited_request_gets_429_with_retry_after_and_ratelimit_headers() {
     let app = limited(&[("TRAWL_RATE_LIMIT_AUTHENTICATED", "3/min")]).await;
     let key = operator_key(&app).await;
-    let call = || {
-        app.client
-            .get(app.url("/api/v1/auth/me"))
-            .bearer_auth(&key)
-            .send()
-    };
+    let call = || get_with_key(&app, "/api/v1/auth/me", &key);
     for left in [2, 1, 0] {
-        let r = call().await.unwrap();
+        let r = call().await;
         assert_eq!(r.status(), 200);
         let h = r.headers();
         assert_eq!(h["ratelimit-limit"], "3");
@@ -113,7 +149,7 @@ async fn rate_limited_request_gets_429_with_retry_after_and_ratelimit_headers() 
         );
         assert_eq!(h["ratelimit-policy"], "3;w=60");
     }
-    let r = call().await.unwrap();
+    let r = call().await;
     assert_eq!(r.status(), 429);
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
@@ -127,25 +163,13 @@ async fn rate_limited_request_gets_429_with_retry_after_and_ratelimit_headers() 
     assert_eq!(b["error"]["code"], "rate_limited", "{b}");
     assert!(b["error"]["request_id"].is_string());
     // Another tier has its own budget: a request counts against its own tier only.
-    let r = app
-        .client
-        .get(app.url("/v2/team/queue-status"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = get_with_key(&app, "/v2/team/queue-status", &key).await;
     assert_eq!(
         r.status(),
         429,
         "/v2/team/queue-status is authenticated tier too"
     );
-    let r = app
-        .client
-        .get(app.url("/v2/crawl/active"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = get_with_key(&app, "/v2/crawl/active", &key).await;
     assert_eq!(r.status(), 200, "status polling has its own budget");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
@@ -161,14 +185,9 @@ async fn rate_limited_request_gets_429_with_retry_after_and_ratelimit_headers() 
 async fn v2_rate_limit_refusal_uses_firecrawl_shape() {
     let app = limited(&[("TRAWL_RATE_LIMIT_STATUS", "1/hour")]).await;
     let key = operator_key(&app).await;
-    let get = || {
-        app.client
-            .get(app.url("/v2/crawl/active"))
-            .bearer_auth(&key)
-            .send()
-    };
-    assert_eq!(get().await.unwrap().status(), 200);
-    let r = get().await.unwrap();
+    let get = || get_with_key(&app, "/v2/crawl/active", &key);
+    assert_eq!(get().await.status(), 200);
+    let r = get().await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     assert!(r.headers().contains_key("ratelimit-policy"));
@@ -207,13 +226,7 @@ async fn spoofed_forwarded_for_from_untrusted_peer_does_not_change_the_key() {
     let app = limited(&[("TRAWL_RATE_LIMIT_PUBLIC", "3/hour")]).await;
     let mut statuses = Vec::new();
     for i in 0..5 {
-        let r = app
-            .client
-            .get(app.url("/"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .send()
-            .await
-            .unwrap();
+        let r = get_forwarded_for(&app, format!("198.51.100.{i}")).await;
         statuses.push(r.status().as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
@@ -226,22 +239,10 @@ async fn spoofed_forwarded_for_from_untrusted_peer_does_not_change_the_key() {
     ])
     .await;
     for i in 0..3 {
-        let r = app
-            .client
-            .get(app.url("/"))
-            .header("x-forwarded-for", format!("6.6.6.6, 198.51.100.{i}"))
-            .send()
-            .await
-            .unwrap();
+        let r = get_forwarded_for(&app, format!("6.6.6.6, 198.51.100.{i}")).await;
         assert_eq!(r.status(), 200, "client {i}");
     }
-    let r = app
-        .client
-        .get(app.url("/"))
-        .header("x-forwarded-for", "7.7.7.7, 198.51.100.0")
-        .send()
-        .await
-        .unwrap();
+    let r = get_forwarded_for(&app, "7.7.7.7, 198.51.100.0").await;
     assert_eq!(
         r.status(),
         429,
@@ -260,13 +261,7 @@ async fn team_override_raises_the_tier_for_that_team_only() {
     ])
     .await;
     let key = operator_key(&app).await;
-    let r = app
-        .client
-        .get(app.url("/api/v1/auth/me"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let r = get_with_key(&app, "/api/v1/auth/me", &key).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["ratelimit-limit"], "5");
     app.stop().await;
@@ -283,13 +278,7 @@ async fn cors_allows_listed_origins_refuses_others_and_answers_preflight() {
     )
     .await
     .unwrap();
-    let r = app
-        .client
-        .get(app.url("/health/live"))
-        .header("origin", "https://app.example.com")
-        .send()
-        .await
-        .unwrap();
+    let r = get_from_origin(&app, "https://app.example.com").await;
     assert_eq!(
         r.headers()["access-control-allow-origin"],
         "https://app.example.com"
@@ -300,13 +289,7 @@ async fn cors_allows_listed_origins_refuses_others_and_answers_preflight() {
         .unwrap()
         .to_lowercase()
         .contains("origin"));
-    let r = app
-        .client
-        .get(app.url("/health/live"))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let r = get_from_origin(&app, "https://evil.example").await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
     // Preflight for a scripted POST with a key.
     let r = app
@@ -346,13 +329,7 @@ async fn cors_allows_listed_origins_refuses_others_and_answers_preflight() {
 
     // Off by default: no CORS headers for anyone.
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let r = app
-        .client
-        .get(app.url("/health/live"))
-        .header("origin", "https://app.example.com")
-        .send()
-        .await
-        .unwrap();
+    let r = get_from_origin(&app, "https://app.example.com").await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
     app.stop().await;
 }
@@ -390,7 +367,9 @@ async fn browser_session(app: &TestApp) -> (String, String) {
     (cookie, b["csrf_token"].as_str().unwrap().to_string())
 }
 
-async fn expect_csrf_refusal(r: reqwest::Response, what: &str) {
+/// Sends `req` and expects the CSRF refusal.
+async fn expect_csrf_refusal(req: reqwest::RequestBuilder, what: &str) {
+    let r = req.send().await.unwrap();
     assert_eq!(r.status(), 403, "{what}");
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "forbidden", "{what}: {b}");
@@ -411,36 +390,22 @@ async fn csrf_refuses_missing_wrong_token_and_cross_site_origin() {
             .header("cookie", &cookie)
             .json(&team())
     };
-    expect_csrf_refusal(post().send().await.unwrap(), "missing").await;
+    expect_csrf_refusal(post(), "missing").await;
+    expect_csrf_refusal(post().header("x-csrf-token", "AAAA"), "wrong").await;
+    let with_token = || post().header("x-csrf-token", &csrf);
     expect_csrf_refusal(
-        post().header("x-csrf-token", "AAAA").send().await.unwrap(),
-        "wrong",
-    )
-    .await;
-    expect_csrf_refusal(
-        post()
-            .header("x-csrf-token", &csrf)
-            .header("origin", "https://evil.example")
-            .send()
-            .await
-            .unwrap(),
+        with_token().header("origin", "https://evil.example"),
         "cross-origin",
     )
     .await;
     expect_csrf_refusal(
-        post()
-            .header("x-csrf-token", &csrf)
-            .header("sec-fetch-site", "cross-site")
-            .send()
-            .await
-            .unwrap(),
+        with_token().header("sec-fetch-site", "cross-site"),
         "cross-site",
     )
     .await;
     // The right token from our own origin goes through.
     let own = app.base.clone();
-    let r = post()
-        .header("x-csrf-token", &csrf)
+    let r = with_token()
         .header("origin", own)
         .header("sec-fetch-site", "same-origin")
         .send()
@@ -561,26 +526,18 @@ async fn oversize_body_and_long_url_are_refused_in_the_envelope() {
         .unwrap();
     let key = operator_key(&app).await;
     let big = json!({"name": "x".repeat(8000)});
-    let r = app
-        .client
-        .post(app.url("/api/v1/teams"))
-        .bearer_auth(&key)
-        .json(&big)
-        .send()
-        .await
-        .unwrap();
+    let r = post_with_key(&app, "/api/v1/teams", &key, &big).await;
     assert_eq!(r.status(), 413);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "payload_too_large", "{b}");
     // Firecrawl's shape on /v2.
-    let r = app
-        .client
-        .post(app.url("/v2/scrape"))
-        .bearer_auth(&key)
-        .json(&json!({"url": format!("http://x/{}", "y".repeat(8000))}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_with_key(
+        &app,
+        "/v2/scrape",
+        &key,
+        &json!({"url": format!("http://x/{}", "y".repeat(8000))}),
+    )
+    .await;
     assert_eq!(r.status(), 413);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["success"], false, "{b}");
@@ -588,14 +545,7 @@ async fn oversize_body_and_long_url_are_refused_in_the_envelope() {
     let urls: Vec<String> = (0..200)
         .map(|i| format!("http://127.0.0.1:9/{i}/{}", "p".repeat(20)))
         .collect();
-    let r = app
-        .client
-        .post(app.url("/v2/batch/scrape"))
-        .bearer_auth(&key)
-        .json(&json!({"urls": urls}))
-        .send()
-        .await
-        .unwrap();
+    let r = post_with_key(&app, "/v2/batch/scrape", &key, &json!({"urls": urls})).await;
     assert_ne!(r.status(), 413);
     let r = app.get(&format!("/health/live?{}", "q".repeat(2100))).await;
     assert_eq!(r.status(), 414);
@@ -664,12 +614,12 @@ async fn a_request_head_trickled_past_the_deadline_closes_the_connection() {
 async fn bad_json_and_bad_query_parameters_name_the_field_and_rule() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let token = admin_token(&app).await;
-    let post = |body: &'static str| {
+    let post = |body: &str| {
         app.client
             .post(app.url("/api/v1/teams"))
             .bearer_auth(&token)
             .header("content-type", "application/json")
-            .body(body)
+            .body(body.to_owned())
             .send()
     };
     let r = post("{\"name\": ").await.unwrap();
@@ -692,15 +642,7 @@ async fn bad_json_and_bad_query_parameters_name_the_field_and_rule() {
         .unwrap()
         .contains("string"));
     let deep = format!("{{\"name\": {}1{}}}", "[".repeat(40), "]".repeat(40));
-    let r = app
-        .client
-        .post(app.url("/api/v1/teams"))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(deep)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&deep).await.unwrap();
     assert_eq!(r.status(), 422);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["details"]["fields"][0]["field"], "body", "{b}");
@@ -711,13 +653,7 @@ async fn bad_json_and_bad_query_parameters_name_the_field_and_rule() {
             .contains("32 levels"),
         "{b}"
     );
-    let r = app
-        .client
-        .get(app.url("/api/v1/audit?limit=lots"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = get_with_key(&app, "/api/v1/audit?limit=lots", &token).await;
     assert_eq!(r.status(), 422);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["details"]["fields"][0]["field"], "limit", "{b}");

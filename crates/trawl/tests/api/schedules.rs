@@ -68,6 +68,11 @@ fn schedule(name: &str) -> Value {
     })
 }
 
+/// Creates [`schedule`] `name` with `key`.
+async fn create_schedule(app: &TestApp, key: &str, name: &str) -> (u16, Value) {
+    call(app, key, "POST", "/api/v1/schedules", Some(schedule(name))).await
+}
+
 /// The field named by a validation error.
 fn field(body: &Value) -> &str {
     body["error"]["details"]["fields"][0]["field"]
@@ -79,7 +84,7 @@ both_backends! {
     async fn an_operator_creates_lists_edits_pauses_resumes_and_deletes_a_schedule(backend: Backend) {
         let app = spawn_app(backend).await.unwrap();
         let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
-        let (status, created) = call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("nightly"))).await;
+        let (status, created) = create_schedule(&app, &op, "nightly").await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(created["name"], "nightly");
         assert_eq!(created["kind"], "scrape");
@@ -99,7 +104,7 @@ both_backends! {
         assert_eq!(shown, created);
 
         // Cursor pagination, newest first.
-        call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("second"))).await;
+        create_schedule(&app, &op, "second").await;
         let (_, page1) = call(&app, &op, "GET", "/api/v1/schedules?limit=1", None).await;
         assert_eq!(page1["data"][0]["name"], "second");
         let cursor = page1["next_cursor"].as_str().unwrap();
@@ -174,35 +179,8 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     let id = created["id"].as_str().unwrap().to_string();
 
     // First run: the page is new. Pause so the page changes between two known runs.
-    let first = wait_for_runs(&app, &op, &id, 1).await;
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/pause"),
-        None,
-    )
-    .await;
-    let before = wait_all_finished(&app, &op, &id).await;
-    site.set_mutable("Price: 12 EUR");
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/resume"),
-        None,
-    )
-    .await;
-    wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    call(
-        &app,
-        &op,
-        "POST",
-        &format!("/api/v1/schedules/{id}/pause"),
-        None,
-    )
-    .await;
-    let runs = wait_all_finished(&app, &op, &id)
+    let (first, before) = pause_after_first_run(&app, &op, &id).await;
+    let runs = runs_after_change(&app, &op, &id, &site, "Price: 12 EUR", before.len())
         .await
         .into_iter()
         .filter(|r| r["job_id"] != Value::Null)
@@ -221,24 +199,16 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
     let changed_run = &runs[runs.len() - before.len() - 1];
     assert_eq!(changed_run["changed_pages"], 1, "{runs:?}");
     assert_eq!(changed_run["pages"], 1);
-    for r in &runs[..runs.len() - 1] {
-        if r["job_id"] != changed_run["job_id"] {
-            assert_eq!(
-                r["changed_pages"], 0,
-                "only one run saw the change: {runs:?}"
-            );
-        }
-    }
+    assert_one_run_saw(
+        &runs,
+        runs.len() - 1,
+        changed_run,
+        "changed_pages",
+        "the change",
+    );
 
     let job = changed_run["job_id"].as_str().unwrap();
-    let (status, pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
-        None,
-    )
-    .await;
+    let (status, pages) = run_pages(&app, &op, &id, job).await;
     assert_eq!(status, 200, "{pages}");
     let page = &pages["data"][0];
     assert_eq!(page["changed"], true);
@@ -253,14 +223,7 @@ async fn change_tracking(backend: Backend, kind: &str, options: Value) {
         "only changed lines: {diff}"
     );
     let first_job = oldest["job_id"].as_str().unwrap();
-    let (_, first_pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{first_job}/pages"),
-        None,
-    )
-    .await;
+    let (_, first_pages) = run_pages(&app, &op, &id, first_job).await;
     assert_eq!(first_pages["data"][0]["change_status"], "new");
     assert_eq!(first_pages["data"][0]["changed"], false);
     assert_eq!(first_pages["data"][0]["diff"], Value::Null);
@@ -314,45 +277,31 @@ async fn removal_tracking(backend: Backend) {
     .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let pause = |on: bool| {
-        let path = format!(
-            "/api/v1/schedules/{id}/{}",
-            if on { "pause" } else { "resume" }
-        );
-        let (app, op) = (&app, &op);
-        async move { call(app, op, "POST", &path, None).await }
-    };
 
-    wait_for_runs(&app, &op, &id, 1).await;
-    pause(true).await;
-    let before = wait_all_finished(&app, &op, &id).await;
+    let (_, before) = pause_after_first_run(&app, &op, &id).await;
     assert_eq!(before.last().unwrap()["pages"], 2, "{before:?}");
-    site.set_mutable("Nothing to read any more.");
-    pause(false).await;
-    wait_for_runs(&app, &op, &id, before.len() + 1).await;
-    pause(true).await;
-    let runs = wait_all_finished(&app, &op, &id).await;
+    let runs = runs_after_change(
+        &app,
+        &op,
+        &id,
+        &site,
+        "Nothing to read any more.",
+        before.len(),
+    )
+    .await;
     let removed_run = &runs[runs.len() - before.len() - 1];
     assert_eq!(removed_run["removed_pages"], 1, "{runs:?}");
     assert_eq!(removed_run["pages"], 1, "{runs:?}");
-    for r in &runs {
-        if r["job_id"] != removed_run["job_id"] {
-            assert_eq!(
-                r["removed_pages"], 0,
-                "only one run saw the page go: {runs:?}"
-            );
-        }
-    }
+    assert_one_run_saw(
+        &runs,
+        runs.len(),
+        removed_run,
+        "removed_pages",
+        "the page go",
+    );
 
     let job = removed_run["job_id"].as_str().unwrap();
-    let (status, pages) = call(
-        &app,
-        &op,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs/{job}/pages"),
-        None,
-    )
-    .await;
+    let (status, pages) = run_pages(&app, &op, &id, job).await;
     assert_eq!(status, 200, "{pages}");
     let data = pages["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "{pages}");
@@ -402,18 +351,76 @@ async fn removal_tracking(backend: Backend) {
     );
 }
 
+/// Waits for the schedule's first run and pauses it: the runs seen then, and all runs
+/// once they finished (newest first).
+async fn pause_after_first_run(app: &TestApp, key: &str, id: &str) -> (Vec<Value>, Vec<Value>) {
+    let first = wait_for_runs(app, key, id, 1).await;
+    pause(app, key, id, true).await;
+    (first, wait_all_finished(app, key, id).await)
+}
+
+/// Sets the test site's `/mutable` to `text`, lets the paused schedule make at least one
+/// run past the `before` it had, pauses it again, and returns the runs once all finished.
+async fn runs_after_change(
+    app: &TestApp,
+    key: &str,
+    id: &str,
+    site: &TestSite,
+    text: &str,
+    before: usize,
+) -> Vec<Value> {
+    site.set_mutable(text);
+    pause(app, key, id, false).await;
+    wait_for_runs(app, key, id, before + 1).await;
+    pause(app, key, id, true).await;
+    wait_all_finished(app, key, id).await
+}
+
+/// Among the first `checked` of `runs`, only `run` counts any `field`.
+fn assert_one_run_saw(runs: &[Value], checked: usize, run: &Value, field: &str, what: &str) {
+    for r in &runs[..checked] {
+        if r["job_id"] != run["job_id"] {
+            assert_eq!(r[field], 0, "only one run saw {what}: {runs:?}");
+        }
+    }
+}
+
+/// Pauses the schedule (`on`) or resumes it.
+async fn pause(app: &TestApp, key: &str, id: &str, on: bool) -> (u16, Value) {
+    let action = if on { "pause" } else { "resume" };
+    call(
+        app,
+        key,
+        "POST",
+        &format!("/api/v1/schedules/{id}/{action}"),
+        None,
+    )
+    .await
+}
+
+/// The schedule's runs, newest first.
+async fn list_runs(app: &TestApp, key: &str, id: &str) -> (u16, Value) {
+    call(
+        app,
+        key,
+        "GET",
+        &format!("/api/v1/schedules/{id}/runs"),
+        None,
+    )
+    .await
+}
+
+/// The pages one run of the schedule stored, or reported removed.
+async fn run_pages(app: &TestApp, key: &str, id: &str, job: &str) -> (u16, Value) {
+    let path = format!("/api/v1/schedules/{id}/runs/{job}/pages");
+    call(app, key, "GET", &path, None).await
+}
+
 /// Runs of the schedule once there are at least `n`, newest first.
 async fn wait_for_runs(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, body) = call(
-            app,
-            key,
-            "GET",
-            &format!("/api/v1/schedules/{id}/runs"),
-            None,
-        )
-        .await;
+        let (status, body) = list_runs(app, key, id).await;
         assert_eq!(status, 200, "{body}");
         let runs = body["data"].as_array().unwrap().clone();
         if runs.len() >= n {
@@ -428,14 +435,7 @@ async fn wait_for_runs(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Valu
 async fn wait_all_finished(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, body) = call(
-            app,
-            key,
-            "GET",
-            &format!("/api/v1/schedules/{id}/runs"),
-            None,
-        )
-        .await;
+        let (_, body) = list_runs(app, key, id).await;
         let runs = body["data"].as_array().unwrap().clone();
         if runs.iter().all(|r| r["state"] == "succeeded") {
             return runs;
@@ -450,7 +450,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
     let viewer = key(&app, DEFAULT_TEAM, Role::Viewer).await;
-    let (_, created) = call(&app, &op, "POST", "/api/v1/schedules", Some(schedule("s"))).await;
+    let (_, created) = create_schedule(&app, &op, "s").await;
     let id = created["id"].as_str().unwrap();
     let (status, _) = call(
         &app,
@@ -464,14 +464,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
     let (status, list) = call(&app, &viewer, "GET", "/api/v1/schedules", None).await;
     assert_eq!(status, 200);
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
-    let (status, _) = call(
-        &app,
-        &viewer,
-        "GET",
-        &format!("/api/v1/schedules/{id}/runs"),
-        None,
-    )
-    .await;
+    let (status, _) = list_runs(&app, &viewer, id).await;
     assert_eq!(status, 200);
     for (method, path, body) in [
         (
@@ -498,14 +491,7 @@ async fn a_viewer_reads_schedules_but_cannot_change_them() {
 async fn another_teams_schedule_is_not_found() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let op = key(&app, DEFAULT_TEAM, Role::Operator).await;
-    let (_, created) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("ours")),
-    )
-    .await;
+    let (_, created) = create_schedule(&app, &op, "ours").await;
     let id = created["id"].as_str().unwrap();
     let team = app
         .store
@@ -607,34 +593,13 @@ async fn invalid_schedules_are_refused_naming_the_field_and_rule() {
     assert_eq!(status, 422, "a body that is not an object: {err}");
     assert_eq!(field(&err), "body");
 
-    let (status, _) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("twice")),
-    )
-    .await;
+    let (status, _) = create_schedule(&app, &op, "twice").await;
     assert_eq!(status, 201);
-    let (status, err) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("twice")),
-    )
-    .await;
+    let (status, err) = create_schedule(&app, &op, "twice").await;
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["error"]["code"], "schedule_name_taken");
 
-    let (_, created) = call(
-        &app,
-        &op,
-        "POST",
-        "/api/v1/schedules",
-        Some(schedule("editable")),
-    )
-    .await;
+    let (_, created) = create_schedule(&app, &op, "editable").await;
     let id = created["id"].as_str().unwrap();
     let (status, err) = call(
         &app,

@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use uuid::Uuid;
 
+use super::cols::Ids;
 use super::StoreResult;
 
 /// Search ranks this many of the newest matching documents, not every match: relevance
@@ -109,6 +111,90 @@ pub(crate) fn fts5_query(text: &str) -> Option<String> {
 /// Most search words used for ranking boosts and highlights.
 const MAX_WORDS: usize = 8;
 /// Characters of text read around the first match to make a snippet from.
+/// The columns each backend stores its own way: SQLite keeps times and JSON as text, and
+/// the backends' search ranks differ in name and type.
+trait DocumentCols: Ids {
+    fn stamp(&self, col: &str) -> StoreResult<DateTime<Utc>>;
+    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>>;
+    /// A search hit's rank, higher is better.
+    fn score(&self) -> StoreResult<f64>;
+}
+
+/// A document row; `searched` holds the search words when the row is a search hit (with
+/// a rank and an `excerpt` column).
+fn document_from_row(
+    row: &impl DocumentCols,
+    full: bool,
+    searched: Option<&[String]>,
+) -> StoreResult<DocumentRow> {
+    Ok(DocumentRow {
+        id: row.uuid("id")?,
+        job_id: row.opt_uuid("job_id")?,
+        url: row.text("url")?,
+        final_url: row.opt_text("final_url")?,
+        domain: row.text("domain")?,
+        title: row.opt_text("title")?,
+        description: row.opt_text("description")?,
+        language: row.opt_text("language")?,
+        status_code: row.opt_small("status_code")?,
+        content_hash: row.opt_text("content_hash")?,
+        fetched_at: row.stamp("fetched_at")?,
+        updated_at: row.stamp("updated_at")?,
+        score: match searched {
+            Some(_) => Some(row.score()?),
+            None => None,
+        },
+        snippet: match searched {
+            Some(words) => Some(snippet(&row.text("excerpt")?, words)),
+            None => None,
+        },
+        markdown: if full {
+            row.opt_text("markdown")?
+        } else {
+            None
+        },
+        metadata: if full {
+            row.opt_json("metadata")?
+        } else {
+            None
+        },
+        analysis: if full {
+            row.opt_json("analysis")?
+        } else {
+            None
+        },
+    })
+}
+
+/// The listing columns; [`FULL`] adds the content.
+const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
+     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
+const FULL: &str = ", d.markdown, d.metadata, d.analysis";
+
+/// Ends an unranked query after its filters with the page's key condition and order;
+/// `bind_id` gives a cursor id as the backend stores ids.
+fn push_page<'a, DB, T>(b: &mut QueryBuilder<'a, DB>, page: Page, bind_id: impl Fn(Uuid) -> T)
+where
+    DB: Database,
+    T: 'a + Encode<'a, DB> + Type<DB>,
+{
+    match page {
+        Page::After(id) => {
+            b.push(" AND d.id > ")
+                .push_bind(bind_id(id))
+                .push(" ORDER BY d.id");
+        }
+        Page::Before(id) => {
+            b.push(" AND d.id < ")
+                .push_bind(bind_id(id))
+                .push(" ORDER BY d.id DESC");
+        }
+        Page::First | Page::Offset(_) => {
+            b.push(" ORDER BY d.id DESC");
+        }
+    }
+}
+
 pub(crate) const EXCERPT_BEFORE: u32 = 200;
 pub(crate) const EXCERPT_LEN: u32 = 600;
 /// Words in a snippet, and how many of them come before the first match.

@@ -3,48 +3,32 @@
 //! for ranking; snippets cut from the text around the first match).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use super::{
-    search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page, SEARCH_WINDOW,
+    document_from_row, push_page, search_words, DocumentCols, DocumentQuery, DocumentRow,
+    DocumentStore, Page, FULL, SEARCH_WINDOW, SUMMARY,
 };
 use crate::store::postgres::PgStore;
 use crate::store::StoreResult;
 
-const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
-     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
-const FULL: &str = ", d.markdown, d.metadata, d.analysis";
+/// Ranks are `real`; times and JSON are PostgreSQL's own types.
+impl DocumentCols for PgRow {
+    fn stamp(&self, col: &str) -> StoreResult<DateTime<Utc>> {
+        Ok(self.try_get(col)?)
+    }
 
-/// A document row; `searched` holds the search words when the row is a search hit
-/// (with `rank` and `excerpt` columns).
-fn document(row: &PgRow, full: bool, searched: Option<&[String]>) -> StoreResult<DocumentRow> {
-    Ok(DocumentRow {
-        id: row.try_get("id")?,
-        job_id: row.try_get("job_id")?,
-        url: row.try_get("url")?,
-        final_url: row.try_get("final_url")?,
-        domain: row.try_get("domain")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        language: row.try_get("language")?,
-        status_code: row.try_get("status_code")?,
-        content_hash: row.try_get("content_hash")?,
-        fetched_at: row.try_get("fetched_at")?,
-        updated_at: row.try_get("updated_at")?,
-        score: match searched {
-            Some(_) => Some(f64::from(row.try_get::<f32, _>("rank")?)),
-            None => None,
-        },
-        snippet: match searched {
-            Some(words) => Some(snippet(&row.try_get::<String, _>("excerpt")?, words)),
-            None => None,
-        },
-        markdown: if full { row.try_get("markdown")? } else { None },
-        metadata: if full { row.try_get("metadata")? } else { None },
-        analysis: if full { row.try_get("analysis")? } else { None },
-    })
+    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>> {
+        Ok(self.try_get(col)?)
+    }
+
+    fn score(&self) -> StoreResult<f64> {
+        Ok(f64::from(self.try_get::<f32, _>("rank")?))
+    }
 }
 
 fn push_filters(b: &mut QueryBuilder<'_, Postgres>, q: &DocumentQuery) {
@@ -128,32 +112,22 @@ impl DocumentStore for PgStore {
                 let rows = b.build().fetch_all(&self.pool).await?;
                 return rows
                     .iter()
-                    .map(|r| document(r, q.full, Some(&words)))
+                    .map(|r| document_from_row(r, q.full, Some(&words)))
                     .collect();
             }
             (None, page) => {
                 let mut b =
                     QueryBuilder::new(format!("SELECT {SUMMARY}{full} FROM documents d WHERE"));
                 push_filters(&mut b, q);
-                match page {
-                    Page::After(id) => {
-                        b.push(" AND d.id > ").push_bind(id).push(" ORDER BY d.id");
-                    }
-                    Page::Before(id) => {
-                        b.push(" AND d.id < ")
-                            .push_bind(id)
-                            .push(" ORDER BY d.id DESC");
-                    }
-                    Page::First | Page::Offset(_) => {
-                        b.push(" ORDER BY d.id DESC");
-                    }
-                }
+                push_page(&mut b, page, |id| id);
                 b.push(" LIMIT ").push_bind(limit);
                 b
             }
         };
         let rows = b.build().fetch_all(&self.pool).await?;
-        rows.iter().map(|r| document(r, q.full, None)).collect()
+        rows.iter()
+            .map(|r| document_from_row(r, q.full, None))
+            .collect()
     }
 
     async fn get_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<Option<DocumentRow>> {
@@ -164,7 +138,9 @@ impl DocumentStore for PgStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(|r| document(r, true, None)).transpose()
+        row.as_ref()
+            .map(|r| document_from_row(r, true, None))
+            .transpose()
     }
 
     async fn delete_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool> {

@@ -4,74 +4,37 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use super::{
-    fts5_query, search_words, snippet, DocumentQuery, DocumentRow, DocumentStore, Page,
-    EXCERPT_BEFORE, EXCERPT_LEN, SEARCH_WINDOW,
+    document_from_row, fts5_query, push_page, search_words, DocumentCols, DocumentQuery,
+    DocumentRow, DocumentStore, Page, EXCERPT_BEFORE, EXCERPT_LEN, FULL, SEARCH_WINDOW, SUMMARY,
 };
-use crate::store::jobs::parse_uuid;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
 
-const SUMMARY: &str = "d.id, d.job_id, d.url, d.final_url, d.domain, d.title, d.description, \
-     d.language, d.status_code, d.content_hash, d.fetched_at, d.updated_at";
-const FULL: &str = ", d.markdown, d.metadata, d.analysis";
+/// Times and JSON are text (JSON that does not parse reads as absent); the search score
+/// is `score`.
+impl DocumentCols for SqliteRow {
+    fn stamp(&self, col: &str) -> StoreResult<DateTime<Utc>> {
+        let s: String = self.try_get(col)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("bad timestamp {s:?}: {e}")))
+    }
 
-fn ts(s: &str) -> StoreResult<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("bad timestamp {s:?}: {e}")))
-}
+    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>> {
+        Ok(self
+            .try_get::<Option<String>, _>(col)?
+            .and_then(|s| serde_json::from_str(&s).ok()))
+    }
 
-fn json_col(row: &SqliteRow, col: &str) -> StoreResult<Option<serde_json::Value>> {
-    Ok(row
-        .try_get::<Option<String>, _>(col)?
-        .and_then(|s| serde_json::from_str(&s).ok()))
-}
-
-/// A document row; `searched` holds the search words when the row is a search hit
-/// (with `score` and `excerpt` columns).
-fn document(row: &SqliteRow, full: bool, searched: Option<&[String]>) -> StoreResult<DocumentRow> {
-    Ok(DocumentRow {
-        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-        job_id: row
-            .try_get::<Option<String>, _>("job_id")?
-            .as_deref()
-            .map(parse_uuid)
-            .transpose()?,
-        url: row.try_get("url")?,
-        final_url: row.try_get("final_url")?,
-        domain: row.try_get("domain")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        language: row.try_get("language")?,
-        status_code: row.try_get("status_code")?,
-        content_hash: row.try_get("content_hash")?,
-        fetched_at: ts(&row.try_get::<String, _>("fetched_at")?)?,
-        updated_at: ts(&row.try_get::<String, _>("updated_at")?)?,
-        score: match searched {
-            Some(_) => Some(row.try_get::<f64, _>("score")?),
-            None => None,
-        },
-        snippet: match searched {
-            Some(words) => Some(snippet(&row.try_get::<String, _>("excerpt")?, words)),
-            None => None,
-        },
-        markdown: if full { row.try_get("markdown")? } else { None },
-        metadata: if full {
-            json_col(row, "metadata")?
-        } else {
-            None
-        },
-        analysis: if full {
-            json_col(row, "analysis")?
-        } else {
-            None
-        },
-    })
+    fn score(&self) -> StoreResult<f64> {
+        Ok(self.try_get::<f64, _>("score")?)
+    }
 }
 
 fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &DocumentQuery) {
@@ -162,34 +125,22 @@ impl DocumentStore for SqliteStore {
                 let rows = b.build().fetch_all(&self.pool).await?;
                 return rows
                     .iter()
-                    .map(|r| document(r, q.full, Some(&words)))
+                    .map(|r| document_from_row(r, q.full, Some(&words)))
                     .collect();
             }
             (None, page) => {
                 let mut b =
                     QueryBuilder::new(format!("SELECT {SUMMARY}{full} FROM documents d WHERE"));
                 push_filters(&mut b, q);
-                match page {
-                    Page::After(id) => {
-                        b.push(" AND d.id > ")
-                            .push_bind(id.to_string())
-                            .push(" ORDER BY d.id");
-                    }
-                    Page::Before(id) => {
-                        b.push(" AND d.id < ")
-                            .push_bind(id.to_string())
-                            .push(" ORDER BY d.id DESC");
-                    }
-                    Page::First | Page::Offset(_) => {
-                        b.push(" ORDER BY d.id DESC");
-                    }
-                }
+                push_page(&mut b, page, |id| id.to_string());
                 b.push(" LIMIT ").push_bind(limit);
                 b
             }
         };
         let rows = b.build().fetch_all(&self.pool).await?;
-        rows.iter().map(|r| document(r, q.full, None)).collect()
+        rows.iter()
+            .map(|r| document_from_row(r, q.full, None))
+            .collect()
     }
 
     async fn get_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<Option<DocumentRow>> {
@@ -200,7 +151,9 @@ impl DocumentStore for SqliteStore {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(|r| document(r, true, None)).transpose()
+        row.as_ref()
+            .map(|r| document_from_row(r, true, None))
+            .transpose()
     }
 
     async fn delete_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool> {

@@ -5,6 +5,7 @@
 //! SHA-256 hashes, passwords as argon2id hashes.
 
 mod postgres;
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;

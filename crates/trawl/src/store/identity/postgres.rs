@@ -3,84 +3,35 @@
 //! under `FOR UPDATE`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::rows::{
+    audit_from_row, credential_from_row, invite_from_row, key_from_row, member_from_row,
+    membership_from_row, session_from_row, team_from_row, user_from_row, Stored, AUDIT_COLS,
+    INVITE_COLS, KEY_COLS, SESSION_COLS, USER_COLS,
+};
 use super::{
-    invite_invalid, parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey,
-    AuditFilter, AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey,
-    NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User,
-    GENESIS_HASH,
+    invite_invalid, parse_role, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
+    AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey, NewAudit,
+    NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
 };
 use crate::auth::Role;
 use crate::store::jobs::DEFAULT_TEAM;
 use crate::store::postgres::PgStore;
 use crate::store::{StoreError, StoreResult};
 
+impl Stored for PgRow {
+    fn json(&self, col: &str) -> StoreResult<Value> {
+        Ok(self.try_get(col)?)
+    }
+}
+
 /// Arbitrary constant naming the audit chain's advisory lock.
 const AUDIT_LOCK: i64 = 0x7472_6177_6c61_7564;
-
-const USER_COLS: &str = "id, email, password_hash, is_admin, disabled_at, created_at";
-
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
-    Ok(User {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        is_admin: row.try_get("is_admin")?,
-        disabled_at: row.try_get("disabled_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn team_from_row(row: &PgRow) -> StoreResult<Team> {
-    Ok(Team {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-const KEY_COLS: &str = "k.id, k.team_id, k.name, k.key_prefix, k.role, k.scopes, k.expires_at, \
-     k.created_by, k.last_used_at, k.revoked_at, k.created_at";
-
-fn key_from_row(row: &PgRow) -> StoreResult<ApiKey> {
-    Ok(ApiKey {
-        id: row.try_get("id")?,
-        team_id: row.try_get("team_id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("key_prefix")?,
-        role: parse_role(&row.try_get::<String, _>("role")?)?,
-        scopes: parse_scopes(&row.try_get::<Value, _>("scopes")?),
-        expires_at: row.try_get("expires_at")?,
-        created_by: row.try_get("created_by")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-const SESSION_COLS: &str = "id, user_id, team_id, family_id, csrf_token, last_seen_at, \
-     expires_at, used_at, revoked_at, created_at, privilege";
-
-fn session_from_row(row: &PgRow) -> StoreResult<Session> {
-    Ok(Session {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        team_id: row.try_get("team_id")?,
-        family_id: row.try_get("family_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-        privilege: row.try_get("privilege")?,
-    })
-}
 
 async fn insert_session<'e, E>(db: E, s: &NewSession) -> StoreResult<()>
 where
@@ -105,50 +56,6 @@ where
     .execute(db)
     .await?;
     Ok(())
-}
-
-const INVITE_COLS: &str = "id, team_id, role, email, created_by, expires_at, used_at, used_by, \
-     revoked_at, created_at";
-
-fn invite_from_row(row: &PgRow) -> StoreResult<Invite> {
-    Ok(Invite {
-        id: row.try_get("id")?,
-        team_id: row.try_get("team_id")?,
-        role: parse_role(row.try_get("role")?)?,
-        email: row.try_get("email")?,
-        created_by: row.try_get("created_by")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-        used_by: row.try_get("used_by")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-const AUDIT_COLS: &str = "seq, id, occurred_at, request_id, event, actor_type, actor_id, \
-     credential_id, source_ip, user_agent, team_id, target, outcome, reason, details, \
-     prev_hash, hash";
-
-fn audit_from_row(row: &PgRow) -> StoreResult<AuditRecord> {
-    Ok(AuditRecord {
-        seq: row.try_get("seq")?,
-        id: row.try_get("id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        request_id: row.try_get("request_id")?,
-        event: row.try_get("event")?,
-        actor_type: row.try_get("actor_type")?,
-        actor_id: row.try_get("actor_id")?,
-        credential_id: row.try_get("credential_id")?,
-        source_ip: row.try_get("source_ip")?,
-        user_agent: row.try_get("user_agent")?,
-        team_id: row.try_get("team_id")?,
-        target: row.try_get("target")?,
-        outcome: row.try_get("outcome")?,
-        reason: row.try_get("reason")?,
-        details: row.try_get("details")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
 }
 
 async fn end_user_sessions(conn: &mut sqlx::PgConnection, user: Uuid) -> StoreResult<()> {
@@ -364,12 +271,7 @@ impl IdentityStore for PgStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(Membership {
-                team: team_from_row(row)?,
-                role: parse_role(&row.try_get::<String, _>("role")?)?,
-            })
-        })
+        .map(membership_from_row)
         .collect()
     }
 
@@ -414,17 +316,7 @@ impl IdentityStore for PgStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(Member {
-                user_id: row.try_get("id")?,
-                email: row.try_get("email")?,
-                role: parse_role(&row.try_get::<String, _>("role")?)?,
-                disabled: row
-                    .try_get::<Option<DateTime<Utc>>, _>("disabled_at")?
-                    .is_some(),
-                created_at: row.try_get("created_at")?,
-            })
-        })
+        .map(member_from_row)
         .collect()
     }
 
@@ -483,15 +375,7 @@ impl IdentityStore for PgStore {
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(KeyCredential {
-                key: key_from_row(&row)?,
-                creator_disabled: row
-                    .try_get::<Option<DateTime<Utc>>, _>("creator_disabled_at")?
-                    .is_some(),
-            })
-        })
-        .transpose()
+        row.as_ref().map(credential_from_row).transpose()
     }
 
     async fn touch_api_key(&self, id: Uuid) -> StoreResult<()> {

@@ -8,111 +8,28 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
+use super::rows::{
+    audit_from_row, credential_from_row, invite_from_row, key_from_row, member_from_row,
+    membership_from_row, session_from_row, team_from_row, user_from_row, Stored, AUDIT_COLS,
+    INVITE_COLS, KEY_COLS, SESSION_COLS, USER_COLS,
+};
 use super::{
-    invite_invalid, parse_role, parse_scopes, registration_closed, scopes_json, unique_or, ApiKey,
-    AuditFilter, AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey,
-    NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User,
-    GENESIS_HASH,
+    invite_invalid, parse_role, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
+    AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey, NewAudit,
+    NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
 };
 use crate::auth::Role;
+use crate::store::cols::Ids;
 use crate::store::jobs::{sqlite_ts, DEFAULT_TEAM};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
 
-fn uuid_col(row: &SqliteRow, col: &str) -> StoreResult<Uuid> {
-    let s: String = row.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|e| StoreError::Other(anyhow::anyhow!("bad uuid {s:?}: {e}")))
-}
-
-fn opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
-    match row.try_get::<Option<String>, _>(col)? {
-        Some(s) => Uuid::parse_str(&s)
-            .map(Some)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("bad uuid {s:?}: {e}"))),
-        None => Ok(None),
+impl Stored for SqliteRow {
+    /// Text that is not JSON reads as `null`.
+    fn json(&self, col: &str) -> StoreResult<Value> {
+        let s: String = self.try_get(col)?;
+        Ok(serde_json::from_str(&s).unwrap_or(Value::Null))
     }
-}
-
-fn json_col(row: &SqliteRow, col: &str) -> StoreResult<Value> {
-    let s: String = row.try_get(col)?;
-    Ok(serde_json::from_str(&s).unwrap_or(Value::Null))
-}
-
-const USER_COLS: &str = "id, email, password_hash, is_admin, disabled_at, created_at";
-
-fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
-    Ok(User {
-        id: uuid_col(row, "id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        is_admin: row.try_get("is_admin")?,
-        disabled_at: row.try_get("disabled_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn team_from_row(row: &SqliteRow) -> StoreResult<Team> {
-    Ok(Team {
-        id: uuid_col(row, "id")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-const KEY_COLS: &str = "k.id, k.team_id, k.name, k.key_prefix, k.role, k.scopes, k.expires_at, \
-     k.created_by, k.last_used_at, k.revoked_at, k.created_at";
-
-fn key_from_row(row: &SqliteRow) -> StoreResult<ApiKey> {
-    Ok(ApiKey {
-        id: uuid_col(row, "id")?,
-        team_id: uuid_col(row, "team_id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("key_prefix")?,
-        role: parse_role(&row.try_get::<String, _>("role")?)?,
-        scopes: parse_scopes(&json_col(row, "scopes")?),
-        expires_at: row.try_get("expires_at")?,
-        created_by: opt_uuid(row, "created_by")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-const SESSION_COLS: &str = "id, user_id, team_id, family_id, csrf_token, last_seen_at, \
-     expires_at, used_at, revoked_at, created_at, privilege";
-
-fn session_from_row(row: &SqliteRow) -> StoreResult<Session> {
-    Ok(Session {
-        id: uuid_col(row, "id")?,
-        user_id: uuid_col(row, "user_id")?,
-        team_id: opt_uuid(row, "team_id")?,
-        family_id: opt_uuid(row, "family_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-        privilege: row.try_get("privilege")?,
-    })
-}
-
-const INVITE_COLS: &str = "id, team_id, role, email, created_by, expires_at, used_at, used_by, \
-     revoked_at, created_at";
-
-fn invite_from_row(row: &SqliteRow) -> StoreResult<Invite> {
-    Ok(Invite {
-        id: uuid_col(row, "id")?,
-        team_id: uuid_col(row, "team_id")?,
-        role: parse_role(row.try_get("role")?)?,
-        email: row.try_get("email")?,
-        created_by: opt_uuid(row, "created_by")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-        used_by: opt_uuid(row, "used_by")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_at: row.try_get("created_at")?,
-    })
 }
 
 /// Spends the invite for account `user` with address `email`: its team and role.
@@ -135,10 +52,7 @@ async fn redeem_invite(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(invite_invalid)?;
-    Ok((
-        uuid_col(&row, "team_id")?,
-        parse_role(row.try_get("role")?)?,
-    ))
+    Ok((row.uuid("team_id")?, parse_role(row.try_get("role")?)?))
 }
 
 async fn insert_session<'e, E>(db: E, s: &NewSession) -> StoreResult<()>
@@ -164,32 +78,6 @@ where
     .execute(db)
     .await?;
     Ok(())
-}
-
-const AUDIT_COLS: &str = "seq, id, occurred_at, request_id, event, actor_type, actor_id, \
-     credential_id, source_ip, user_agent, team_id, target, outcome, reason, details, \
-     prev_hash, hash";
-
-fn audit_from_row(row: &SqliteRow) -> StoreResult<AuditRecord> {
-    Ok(AuditRecord {
-        seq: row.try_get("seq")?,
-        id: uuid_col(row, "id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        request_id: row.try_get("request_id")?,
-        event: row.try_get("event")?,
-        actor_type: row.try_get("actor_type")?,
-        actor_id: row.try_get("actor_id")?,
-        credential_id: row.try_get("credential_id")?,
-        source_ip: row.try_get("source_ip")?,
-        user_agent: row.try_get("user_agent")?,
-        team_id: opt_uuid(row, "team_id")?,
-        target: row.try_get("target")?,
-        outcome: row.try_get("outcome")?,
-        reason: row.try_get("reason")?,
-        details: json_col(row, "details")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
 }
 
 fn now() -> String {
@@ -437,12 +325,7 @@ impl IdentityStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(Membership {
-                team: team_from_row(row)?,
-                role: parse_role(&row.try_get::<String, _>("role")?)?,
-            })
-        })
+        .map(membership_from_row)
         .collect()
     }
 
@@ -488,17 +371,7 @@ impl IdentityStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(Member {
-                user_id: uuid_col(row, "id")?,
-                email: row.try_get("email")?,
-                role: parse_role(&row.try_get::<String, _>("role")?)?,
-                disabled: row
-                    .try_get::<Option<DateTime<Utc>>, _>("disabled_at")?
-                    .is_some(),
-                created_at: row.try_get("created_at")?,
-            })
-        })
+        .map(member_from_row)
         .collect()
     }
 
@@ -571,15 +444,7 @@ impl IdentityStore for SqliteStore {
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(KeyCredential {
-                key: key_from_row(&row)?,
-                creator_disabled: row
-                    .try_get::<Option<DateTime<Utc>>, _>("creator_disabled_at")?
-                    .is_some(),
-            })
-        })
-        .transpose()
+        row.as_ref().map(credential_from_row).transpose()
     }
 
     async fn touch_api_key(&self, id: Uuid) -> StoreResult<()> {

@@ -10,8 +10,74 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::cols::{Cols, Ids};
 use super::jobs::{JobState, NewJob, NewSchedule, Schedule};
 use super::{StoreError, StoreResult};
+
+/// The run columns with page counts; `r` is `schedule_runs`, `j` the job if still there.
+pub(super) const RUN_SELECT: &str =
+    "SELECT r.job_id, r.schedule_id, r.scheduled_for, r.created_at, \
+     j.state, j.finished_at, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id) AS pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'new') AS new_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'same') AS same_pages, \
+     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'changed') AS changed_pages, \
+     (SELECT count(*) FROM removed_pages x WHERE x.job_id = r.job_id) \
+       + (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
+        AND d.change_status = 'removed') AS removed_pages \
+     FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
+
+/// A [`RUN_SELECT`] row as a run.
+fn run_from_row(row: &impl Ids) -> StoreResult<ScheduleRun> {
+    Ok(ScheduleRun {
+        job_id: row.uuid("job_id")?,
+        schedule_id: row.uuid("schedule_id")?,
+        scheduled_for: row.time("scheduled_for")?,
+        created_at: row.time("created_at")?,
+        state: row
+            .opt_text("state")?
+            .and_then(|s| s.parse::<JobState>().ok()),
+        finished_at: row.opt_time("finished_at")?,
+        pages: row.int("pages")?,
+        new_pages: row.int("new_pages")?,
+        same_pages: row.int("same_pages")?,
+        changed_pages: row.int("changed_pages")?,
+        removed_pages: row.int("removed_pages")?,
+    })
+}
+
+/// A run's page with its change status; `id` as the backend read it.
+fn run_page_from_row(row: &impl Cols, id: Uuid) -> StoreResult<RunPage> {
+    Ok(RunPage {
+        id,
+        url: row.text("url")?,
+        title: row.opt_text("title")?,
+        status_code: row.opt_small("status_code")?,
+        content_hash: row.opt_text("content_hash")?,
+        change_status: row.opt_text("change_status")?,
+        diff: row.opt_text("diff")?,
+        fetched_at: row.time("fetched_at")?,
+    })
+}
+
+fn removed_page_from_row(row: &impl Ids) -> StoreResult<RemovedPage> {
+    Ok(RemovedPage {
+        url: row.text("url")?,
+        title: row.opt_text("title")?,
+        previous_document_id: row.opt_uuid("previous_document_id")?,
+    })
+}
+
+fn previous_page_from_row(row: &impl Cols) -> StoreResult<PreviousPage> {
+    Ok(PreviousPage {
+        content_hash: row.opt_text("content_hash")?,
+        markdown: row.opt_text("markdown")?,
+        status_code: row.opt_small("status_code")?,
+    })
+}
 
 /// One tick of a schedule and what its job found. Counts are over the run's stored
 /// pages; `state` is `None` once the job itself has expired.

@@ -3,63 +3,29 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Row, Sqlite};
 use uuid::Uuid;
 
 use super::{
-    name_taken, PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore,
+    name_taken, previous_page_from_row, removed_page_from_row, run_from_row, run_page_from_row,
+    PreviousPage, RemovedDeliveries, RemovedPage, RunPage, ScheduleRun, ScheduleStore, RUN_SELECT,
 };
 use crate::store::jobs::sqlite::schedule_from_row;
-use crate::store::jobs::{
-    parse_uuid, sqlite_ts, JobState, JobStore, NewSchedule, Schedule, StoreTx,
-};
+use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, NewSchedule, Schedule, StoreTx};
 use crate::store::sqlite::SqliteStore;
 use crate::store::StoreResult;
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
-/// The run columns with page counts; `r` is `schedule_runs`, `j` the job if still there.
-const RUN_SELECT: &str = "SELECT r.job_id, r.schedule_id, r.scheduled_for, r.created_at, \
-     j.state, j.finished_at, \
-     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id) AS pages, \
-     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
-        AND d.change_status = 'new') AS new_pages, \
-     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
-        AND d.change_status = 'same') AS same_pages, \
-     (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
-        AND d.change_status = 'changed') AS changed_pages, \
-     (SELECT count(*) FROM removed_pages x WHERE x.job_id = r.job_id) \
-       + (SELECT count(*) FROM documents d WHERE d.job_id = r.job_id \
-        AND d.change_status = 'removed') AS removed_pages \
-     FROM schedule_runs r LEFT JOIN jobs j ON j.id = r.job_id";
-
-fn run_from_row(row: &SqliteRow) -> StoreResult<ScheduleRun> {
-    Ok(ScheduleRun {
-        job_id: parse_uuid(&row.try_get::<String, _>("job_id")?)?,
-        schedule_id: parse_uuid(&row.try_get::<String, _>("schedule_id")?)?,
-        scheduled_for: row.try_get("scheduled_for")?,
-        created_at: row.try_get("created_at")?,
-        state: row
-            .try_get::<Option<String>, _>("state")?
-            .and_then(|s| s.parse::<JobState>().ok()),
-        finished_at: row.try_get("finished_at")?,
-        pages: row.try_get("pages")?,
-        new_pages: row.try_get("new_pages")?,
-        same_pages: row.try_get("same_pages")?,
-        changed_pages: row.try_get("changed_pages")?,
-        removed_pages: row.try_get("removed_pages")?,
-    })
-}
-
-#[async_trait]
-impl ScheduleStore for SqliteStore {
-    async fn create_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
-        let row = sqlx::query(
-            "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
-             next_run_at, webhook) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING *",
-        )
-        .bind(Uuid::now_v7().to_string())
+/// Binds a schedule's fields as `?2`–`?9` after `id` in `?1`: create and update alike.
+fn bind_schedule<'q>(
+    id: Uuid,
+    s: &'q NewSchedule,
+    q: Query<'q, Sqlite, SqliteArguments<'q>>,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    q.bind(id.to_string())
         .bind(s.team_id.to_string())
         .bind(&s.name)
         .bind(&s.cron)
@@ -68,6 +34,19 @@ impl ScheduleStore for SqliteStore {
         .bind(s.payload.to_string())
         .bind(sqlite_ts(s.next_run_at))
         .bind(s.webhook.as_ref().map(Value::to_string))
+}
+
+#[async_trait]
+impl ScheduleStore for SqliteStore {
+    async fn create_schedule(&self, s: &NewSchedule) -> StoreResult<Schedule> {
+        let row = bind_schedule(
+            Uuid::now_v7(),
+            s,
+            sqlx::query(
+                "INSERT INTO schedules (id, team_id, name, cron, timezone, kind, payload, \
+                 next_run_at, webhook) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING *",
+            ),
+        )
         .fetch_one(&self.pool)
         .await
         .map_err(name_taken)?;
@@ -102,23 +81,15 @@ impl ScheduleStore for SqliteStore {
     }
 
     async fn update_schedule(&self, id: Uuid, s: &NewSchedule) -> StoreResult<Option<Schedule>> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE schedules SET name = ?3, cron = ?4, timezone = ?5, kind = ?6, \
              payload = ?7, next_run_at = ?8, webhook = ?9, updated_at = {NOW} \
              WHERE id = ?1 AND team_id = ?2 RETURNING *"
-        ))
-        .bind(id.to_string())
-        .bind(s.team_id.to_string())
-        .bind(&s.name)
-        .bind(&s.cron)
-        .bind(&s.timezone)
-        .bind(&s.kind)
-        .bind(s.payload.to_string())
-        .bind(sqlite_ts(s.next_run_at))
-        .bind(s.webhook.as_ref().map(Value::to_string))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(name_taken)?;
+        );
+        let row = bind_schedule(id, s, sqlx::query(&sql))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(name_taken)?;
         row.as_ref().map(schedule_from_row).transpose()
     }
 
@@ -213,14 +184,7 @@ impl ScheduleStore for SqliteStore {
         .bind(job_id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(PreviousPage {
-                content_hash: r.try_get("content_hash")?,
-                markdown: r.try_get("markdown")?,
-                status_code: r.try_get("status_code")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(previous_page_from_row).transpose()
     }
 
     async fn record_removed_pages(
@@ -255,17 +219,7 @@ impl ScheduleStore for SqliteStore {
         .await?;
         let pages = rows
             .iter()
-            .map(|r| {
-                Ok(RemovedPage {
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    previous_document_id: r
-                        .try_get::<Option<String>, _>("previous_document_id")?
-                        .as_deref()
-                        .map(parse_uuid)
-                        .transpose()?,
-                })
-            })
+            .map(removed_page_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let jobs: Vec<_> = pages.iter().filter_map(deliveries).collect();
         stx.enqueue(&jobs).await?;
@@ -290,18 +244,10 @@ impl ScheduleStore for SqliteStore {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(RunPage {
-                    // A removed page whose previous copy had no id cannot exist: the
-                    // sweep copies the id of a stored document.
-                    id: parse_uuid(&r.try_get::<Option<String>, _>("id")?.unwrap_or_default())?,
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    status_code: r.try_get("status_code")?,
-                    content_hash: r.try_get("content_hash")?,
-                    change_status: r.try_get("change_status")?,
-                    diff: r.try_get("diff")?,
-                    fetched_at: r.try_get("fetched_at")?,
-                })
+                // A removed page whose previous copy had no id cannot exist: the
+                // sweep copies the id of a stored document.
+                let id = parse_uuid(&r.try_get::<Option<String>, _>("id")?.unwrap_or_default())?;
+                run_page_from_row(r, id)
             })
             .collect()
     }
