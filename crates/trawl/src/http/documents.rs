@@ -335,9 +335,14 @@ fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
     }
 }
 
-/// One rendered batch of an export, and the id the next batch starts after (none after
-/// the last).
-type ExportBatch = (Bytes, Option<Uuid>);
+/// One rendered batch of an export, in chunks of about [`EXPORT_CHUNK`] bytes, and the id
+/// the next batch starts after (none after the last).
+type ExportBatch = (Vec<Bytes>, Option<Uuid>);
+
+/// Bytes rendered into one buffer before it is handed to the socket. One buffer per
+/// batch grew to megabytes, and an allocator hands such blocks back to the OS late:
+/// batches that follow each other every few milliseconds then stacked up in RSS.
+const EXPORT_CHUNK: usize = 64 * 1024;
 
 enum ExportState {
     Ready(ExportBatch, DocumentQuery),
@@ -360,11 +365,21 @@ async fn export_batch(
     } else {
         None
     };
-    let mut chunk = String::new();
+    let mut chunks = Vec::new();
+    let mut chunk = String::with_capacity(EXPORT_CHUNK);
     for doc in &batch {
         chunk.push_str(&export_line(format, doc));
+        if chunk.len() >= EXPORT_CHUNK / 2 {
+            chunks.push(Bytes::from(std::mem::replace(
+                &mut chunk,
+                String::with_capacity(EXPORT_CHUNK),
+            )));
+        }
     }
-    Ok((Bytes::from(chunk), next))
+    if !chunk.is_empty() {
+        chunks.push(Bytes::from(chunk));
+    }
+    Ok((chunks, next))
 }
 
 /// Ends the body abruptly, so the client sees a failed transfer rather than a short file
@@ -432,7 +447,7 @@ async fn export(
                     Err(e) => return Some((Err(interrupted(&e)), ExportState::Done)),
                 },
             };
-            let (chunk, next) = batch;
+            let (chunks, next) = batch;
             let st = match next {
                 Some(after) => {
                     let mut q = q;
@@ -442,8 +457,15 @@ async fn export(
                 }
                 None => ExportState::Done,
             };
-            Some((Ok(chunk), st))
+            Some((Ok(chunks), st))
         }
+    })
+    .flat_map(|batch| {
+        let items: Vec<Result<Bytes, _>> = match batch {
+            Ok(chunks) => chunks.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        stream::iter(items)
     });
     let body = stream::iter(header_line.map(|h| Ok(Bytes::from(h)))).chain(batches);
     let (content_type, ext) = match format {

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use trawl::auth::{create_key, KeyRequest, Role};
+use trawl::store::crawl::NewDocument;
 use trawl::store::jobs::DEFAULT_TEAM;
 use uuid::Uuid;
 
@@ -229,6 +230,54 @@ both_backends! {
         let (status, body) = get_json(&app, &k, "/api/v1/documents/export?format=xml").await;
         assert_eq!(status, 422);
         assert_eq!(body["error"]["details"]["fields"][0]["field"], "format");
+    }
+
+    async fn export_of_many_batches_holds_each_document_once_whole_and_in_order(backend: Backend) {
+        // 450 documents of ~2 KB: three store batches of 200 and dozens of 32 KB send
+        // chunks, so lines end exactly at, before and after chunk and batch boundaries.
+        let app = spawn_app(backend).await.unwrap();
+        let k = key(&app, DEFAULT_TEAM, Role::Viewer).await;
+        let mut ids = Vec::new();
+        let docs: Vec<NewDocument> = (0..450)
+            .map(|i| {
+                let id = Uuid::now_v7();
+                ids.push(id);
+                NewDocument {
+                    id,
+                    url: format!("https://example.com/d/{i}"),
+                    final_url: None,
+                    domain: "example.com".into(),
+                    title: Some(format!("Document {i}")),
+                    description: None,
+                    language: Some("en".into()),
+                    status_code: Some(200),
+                    markdown: Some(format!("# Document {i}\n\n{}", "word ".repeat(400 + i))),
+                    metadata: json!({"title": format!("Document {i}")}),
+                    analysis: None,
+                    content_hash: None,
+                    formats: json!({}),
+                    fetched_at: chrono::Utc::now(),
+                    schedule_id: None,
+                    change_status: None,
+                    diff: None,
+                }
+            })
+            .collect();
+        for part in docs.chunks(100) {
+            app.store.store_documents(DEFAULT_TEAM, part).await.unwrap();
+        }
+        let r = app.client.get(app.url("/api/v1/documents/export")).bearer_auth(&k)
+            .send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let text = r.text().await.unwrap();
+        assert!(text.ends_with('\n'));
+        let got: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let got_ids: Vec<String> = got.iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+        let want: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        assert_eq!(got_ids, want);
+        for (i, d) in got.iter().enumerate() {
+            assert_eq!(d["markdown"].as_str().unwrap().matches("word ").count(), 400 + i);
+        }
     }
 
     async fn jobs_list_is_the_teams_own_and_a_cancelled_job_can_be_retried(backend: Backend) {
