@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Connection, Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
@@ -145,7 +145,11 @@ impl CrawlStore for SqliteStore {
         if docs.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut background = self.background.lock().await;
+        let mut tx = match background.as_mut() {
+            Some(conn) => conn.begin_with("BEGIN IMMEDIATE").await?,
+            None => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        };
         insert_documents(&mut tx, team_id, None, docs).await?;
         tx.commit().await?;
         Ok(())
