@@ -10,6 +10,7 @@ pub mod jobs;
 mod migrate;
 pub mod postgres;
 pub mod schedules;
+mod search_index;
 pub mod sqlite;
 
 use std::sync::Arc;

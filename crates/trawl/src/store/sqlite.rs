@@ -2,6 +2,7 @@
 //! concurrent writers queue instead of failing.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use super::inline_reads::InlineReads;
+use super::search_index::{Background, SearchIndex};
 use super::{migrate, MigrationInfo, PoolStats, Store, StoreError, StoreResult};
 use crate::config::DatabaseKind;
 
@@ -21,9 +23,11 @@ pub struct SqliteStore {
     pub(crate) wake: tokio::sync::watch::Sender<()>,
     /// The hottest point reads, without the pool's thread hand-offs (`inline_reads`).
     pub(crate) inline: Option<InlineReads>,
-    /// Writes work nobody waits for (scraped documents), on a thread of low priority;
-    /// `None` once closed, and then the pool writes them.
-    pub(crate) background: tokio::sync::Mutex<Option<SqliteConnection>>,
+    /// Writes work nobody waits for (scraped documents, the search index), on a thread
+    /// of low priority; `None` once closed, and then the pool writes them.
+    pub(crate) background: Background,
+    /// Indexes stored documents for search after they are written (`search_index`).
+    pub(crate) search_index: Arc<SearchIndex>,
 }
 
 impl SqliteStore {
@@ -53,12 +57,16 @@ impl SqliteStore {
             .min_connections(1)
             .connect_with(options.clone())
             .await?;
-        let background = background_connection(options).await?;
+        let background = Arc::new(tokio::sync::Mutex::new(Some(
+            background_connection(options).await?,
+        )));
+        let search_index = SearchIndex::start(pool.clone(), background.clone());
         Ok(SqliteStore {
             pool,
             wake: tokio::sync::watch::Sender::new(()),
             inline,
-            background: tokio::sync::Mutex::new(Some(background)),
+            background,
+            search_index,
         })
     }
 }
@@ -150,6 +158,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.search_index.stop();
         if let Some(conn) = self.background.lock().await.take() {
             let _ = conn.close().await;
         }

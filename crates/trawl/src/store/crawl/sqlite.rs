@@ -138,6 +138,9 @@ impl CrawlStore for SqliteStore {
         }
         stx.enqueue(&batch.jobs).await?;
         stx.commit().await?;
+        if !batch.documents.is_empty() {
+            self.search_index.written();
+        }
         Ok(())
     }
 
@@ -152,6 +155,8 @@ impl CrawlStore for SqliteStore {
         };
         insert_documents(&mut tx, team_id, None, docs).await?;
         tx.commit().await?;
+        drop(background);
+        self.search_index.written();
         Ok(())
     }
 

@@ -94,6 +94,11 @@ pub trait DocumentStore {
 
     /// Deletes one document of the team; false when there was none.
     async fn delete_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool>;
+
+    /// Indexes for search every document stored so far, before returning. SQLite indexes
+    /// after the write (`store::search_index`); PostgreSQL as it writes, so has nothing
+    /// to do.
+    async fn settle_search_index(&self) -> StoreResult<()>;
 }
 
 /// Turns what a user typed into an FTS5 query that cannot be a syntax error: each word

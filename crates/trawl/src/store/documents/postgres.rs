@@ -49,6 +49,10 @@ fn push_filters(b: &mut QueryBuilder<'_, Postgres>, q: &DocumentQuery) {
 
 #[async_trait]
 impl DocumentStore for PgStore {
+    async fn settle_search_index(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     async fn query_documents(&self, q: &DocumentQuery) -> StoreResult<Vec<DocumentRow>> {
         let limit = i64::from(q.limit);
         let full = if q.full { FULL } else { "" };

@@ -56,11 +56,39 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &DocumentQuery) {
     }
 }
 
+impl SqliteStore {
+    /// Indexes the documents still queued for the search index, so that a search finds
+    /// every document stored before it (see `store::search_index`). Whether any are queued
+    /// is read on the calling thread; usually none are, and then this costs microseconds.
+    async fn index_queued(&self) -> StoreResult<()> {
+        let queued = self.inline.as_ref().and_then(|r| {
+            r.read(|c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM documents_unindexed)",
+                    [],
+                    |row| row.get::<_, bool>(0),
+                )
+            })
+        });
+        if queued != Some(false) {
+            self.search_index.catch_up().await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl DocumentStore for SqliteStore {
+    async fn settle_search_index(&self) -> StoreResult<()> {
+        self.search_index.catch_up().await.map(drop)
+    }
+
     async fn query_documents(&self, q: &DocumentQuery) -> StoreResult<Vec<DocumentRow>> {
         let limit = i64::from(q.limit);
         let full = if q.full { FULL } else { "" };
+        if q.text.is_some() {
+            self.index_queued().await?;
+        }
         let mut b = match (q.text.as_deref().map(fts5_query), q.page) {
             (Some(None), _) => return Ok(Vec::new()),
             // Export: every match, in id order, by key; nothing to rank.
