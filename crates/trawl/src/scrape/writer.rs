@@ -1,11 +1,11 @@
 //! Stores the pages of synchronous scrapes (`POST /v2/scrape`) as documents without
 //! making the response wait for the write.
 //!
-//! Why not insert inline: on SQLite a document insert also indexes its Markdown in FTS5.
-//! For a 30 KB page that is about 0.8 ms at the median but tens of milliseconds when FTS5
-//! merges segments or WAL checkpoints, against a target of p99 ≤ 5 ms for the whole
-//! request. So the handler hands the document to one writer task and answers; the task
-//! writes whatever has gathered in one transaction.
+//! Why not insert inline: a document insert takes a fraction of a millisecond at the
+//! median but tens of milliseconds when a WAL checkpoint (SQLite) or another writer gets
+//! in the way, against a target of p99 ≤ 5 ms for the whole request. So the handler
+//! hands the document to one writer task and answers; the task writes whatever has
+//! gathered in one transaction.
 //!
 //! Nothing is dropped on the way: the queue is bounded and a full queue makes the handler
 //! wait (backpressure, not loss); a failed write is retried, and a write that still fails
@@ -30,10 +30,9 @@ const QUEUE: usize = 1024;
 /// Documents per transaction at most.
 const BATCH: usize = 64;
 /// How long the first document of a batch waits for others. A transaction of many
-/// documents costs far less per document than one each: one commit, one new FTS5
-/// segment (so fewer merges later) and each touched page written once. Scrapes arrive
-/// every few milliseconds under load, so this gathers tens of them; a document becomes
-/// searchable at most this much later.
+/// documents costs far less per document than one each: one commit and each touched
+/// page written once. Scrapes arrive every few milliseconds under load, so this gathers
+/// tens of them; a document is stored at most this much later.
 const GATHER: Duration = Duration::from_millis(25);
 /// Pauses before the second and third attempt of a failed write.
 const RETRY_AFTER: [Duration; 2] = [Duration::from_millis(100), Duration::from_secs(1)];

@@ -77,15 +77,16 @@ const BACKGROUND_NICE: i32 = 10;
 /// The lowest priority Linux has.
 const MAX_NICE: i32 = 19;
 
-/// Opens a connection whose thread runs at lowered priority.
+/// Opens a connection whose thread runs at lowered priority, for writes nobody waits on:
+/// scraped documents and the search indexer's passes.
 ///
-/// Why: a scraped document's FTS5 indexing costs about half as much CPU as the scrape
-/// itself, and on a small machine the writer's bursts took the CPU from requests in
-/// flight. At low priority the scheduler runs requests first and the writer in the gaps
-/// (sequential `POST /v2/scrape` on 2 cores: requests over 2.5 ms in the server 41 → 26
-/// per 4,000, client p99 4.0 → 3.5 ms). When the CPU is idle it runs at full speed, and
-/// when writers of normal priority wait for its lock they leave it the CPU, so it is not
-/// starved while holding the lock.
+/// Why: on a small machine such writes took the CPU from requests in flight. At low
+/// priority the scheduler runs requests first and the writer in the gaps; when the CPU is
+/// idle it runs at full speed. Measured when scraped documents were still indexed as they
+/// were written (sequential `POST /v2/scrape`, 2 cores): requests over 2.5 ms in the
+/// server 41 → 26 per 4,000, client p99 4.0 → 3.5 ms. Its transactions are kept short
+/// (`scrape::writer`, `search_index`): a writer of normal priority waiting on its lock
+/// waits while it gets CPU time.
 ///
 /// sqlx runs each SQLite connection on a thread it spawns while connecting, and a Linux
 /// thread inherits its creator's priority; so the connection is opened from a short-lived
