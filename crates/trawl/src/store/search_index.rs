@@ -212,15 +212,7 @@ mod tests {
     use crate::store::sqlite::SqliteStore;
     use crate::store::Store;
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = SqliteStore::connect(&url, 2, Duration::from_secs(5))
-            .await
-            .unwrap();
-        store.migrate_up().await.unwrap();
-        (dir, store)
-    }
+    use crate::store::sqlite::{reopen, temp_store as store};
 
     async fn store_page(store: &SqliteStore, url: &str, markdown: &str) -> uuid::Uuid {
         let page = PageDocument {
@@ -328,10 +320,7 @@ mod tests {
         store.search_index.stop();
         store_page(&store, "https://a.test/1", "zebra").await;
         store.close().await;
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let again = SqliteStore::connect(&url, 2, Duration::from_secs(5))
-            .await
-            .unwrap();
+        let again = reopen(&dir).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while queued(&again).await > 0 {
             assert!(tokio::time::Instant::now() < deadline, "the queue was left");

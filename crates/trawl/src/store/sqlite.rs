@@ -167,6 +167,25 @@ impl Store for SqliteStore {
     }
 }
 
+/// A migrated store in a new temporary folder, for unit tests; the folder lives as long
+/// as the returned guard.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = reopen(&dir).await;
+    store.migrate_up().await.unwrap();
+    (dir, store)
+}
+
+/// The store of a folder made by [`temp_store`], opened again (without migrating).
+#[cfg(test)]
+pub(crate) async fn reopen(dir: &tempfile::TempDir) -> SqliteStore {
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    SqliteStore::connect(&url, 2, Duration::from_secs(5))
+        .await
+        .unwrap()
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
@@ -199,11 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn scraped_documents_are_written_by_a_thread_of_lowered_priority() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = SqliteStore::connect(&url, 2, Duration::from_secs(5))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         // Relative to the process, which may itself run niced.
         let process = nice_in(&std::fs::read_to_string("/proc/self/stat").unwrap());
         let lowered = (process + BACKGROUND_NICE).min(MAX_NICE);

@@ -992,15 +992,7 @@ impl JobStore for SqliteStore {
 mod tests {
     use super::*;
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = SqliteStore::connect(&url, 2, Duration::from_secs(5))
-            .await
-            .unwrap();
-        crate::store::Store::migrate_up(&store).await.unwrap();
-        (dir, store)
-    }
+    use crate::store::sqlite::temp_store as store;
 
     fn lookup_json(found: JobLookup) -> Value {
         match found {
