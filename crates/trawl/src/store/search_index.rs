@@ -92,7 +92,10 @@ impl SearchIndex {
         loop {
             let n = self.index_batch(waiting).await?;
             total += n;
-            if n < BATCH as u64 {
+            // A pass of the indexer's own ends between batches at shutdown; the rest
+            // stays queued for the next start.
+            let stopping = matches!(waiting, Waiting::Nobody) && self.stop.is_cancelled();
+            if n < BATCH as u64 || stopping {
                 return Ok(total);
             }
         }
@@ -225,6 +228,13 @@ mod tests {
         id
     }
 
+    fn zebra_page() -> PageDocument {
+        PageDocument {
+            markdown: Some("zebra".into()),
+            ..Default::default()
+        }
+    }
+
     async fn search(store: &SqliteStore, words: &str) -> Vec<String> {
         let q = DocumentQuery {
             team_id: DEFAULT_TEAM,
@@ -296,13 +306,7 @@ mod tests {
         store.search_index.stop();
         let n = super::BATCH as usize * 2 + 7;
         let docs: Vec<_> = (0..n)
-            .map(|i| {
-                let page = PageDocument {
-                    markdown: Some("zebra".into()),
-                    ..Default::default()
-                };
-                new_document(&format!("https://a.test/{i}"), page, None)
-            })
+            .map(|i| new_document(&format!("https://a.test/{i}"), zebra_page(), None))
             .collect();
         store.store_documents(DEFAULT_TEAM, &docs).await.unwrap();
         let gone = store_page(&store, "https://a.test/gone", "zebra").await;
@@ -328,5 +332,23 @@ mod tests {
         }
         assert_eq!(indexed(&again).await, 1);
         again.close().await;
+    }
+
+    #[tokio::test]
+    async fn an_indexer_pass_at_shutdown_ends_after_its_batch_and_leaves_the_rest_queued() {
+        let (_dir, store) = store().await;
+        store.search_index.stop();
+        let n = super::BATCH as usize + 5;
+        let docs: Vec<_> = (0..n)
+            .map(|i| new_document(&format!("https://a.test/{i}"), zebra_page(), None))
+            .collect();
+        store.store_documents(DEFAULT_TEAM, &docs).await.unwrap();
+        let done = store.search_index.index_queue(super::Waiting::Nobody).await;
+        assert_eq!(done.unwrap(), super::BATCH as u64);
+        assert_eq!(queued(&store).await, 5);
+        // A search still finds every page: it indexes the rest itself.
+        assert_eq!(search(&store, "zebra").await.len(), n.min(50));
+        assert_eq!(queued(&store).await, 0);
+        store.close().await;
     }
 }
