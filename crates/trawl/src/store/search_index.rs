@@ -351,4 +351,29 @@ mod tests {
         assert_eq!(queued(&store).await, 0);
         store.close().await;
     }
+
+    #[tokio::test]
+    async fn a_search_that_cannot_index_the_queue_answers_from_the_index() {
+        let (dir, store) = store().await;
+        store.search_index.stop();
+        store_page(&store, "https://a.test/indexed", "zebra").await;
+        store.settle_search_index().await.unwrap();
+        store_page(&store, "https://a.test/queued", "zebra").await;
+        store.close().await;
+        // Another process holds the write lock longer than this store waits for it.
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let impatient = SqliteStore::connect(&url, 2, Duration::from_millis(50))
+            .await
+            .unwrap();
+        impatient.search_index.stop();
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert_eq!(
+            search(&impatient, "zebra").await,
+            ["https://a.test/indexed"]
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(search(&impatient, "zebra").await.len(), 2);
+        impatient.close().await;
+    }
 }

@@ -60,7 +60,10 @@ impl SqliteStore {
     /// Indexes the documents still queued for the search index, so that a search finds
     /// every document stored before it (see `store::search_index`). Whether any are queued
     /// is read on the calling thread; usually none are, and then this costs microseconds.
-    async fn index_queued(&self) -> StoreResult<()> {
+    ///
+    /// If that fails (the write lock busy past the timeout), the search answers from what
+    /// is indexed rather than fail: the queue keeps the rest for the next search or pass.
+    async fn index_queued(&self) {
         let queued = self.inline.as_ref().and_then(|r| {
             r.read(|c| {
                 c.query_row(
@@ -71,9 +74,10 @@ impl SqliteStore {
             })
         });
         if queued != Some(false) {
-            self.search_index.catch_up().await?;
+            if let Err(e) = self.search_index.catch_up().await {
+                tracing::warn!(error = %e, "search without the documents still queued for the index");
+            }
         }
-        Ok(())
     }
 }
 
@@ -87,7 +91,7 @@ impl DocumentStore for SqliteStore {
         let limit = i64::from(q.limit);
         let full = if q.full { FULL } else { "" };
         if q.text.is_some() {
-            self.index_queued().await?;
+            self.index_queued().await;
         }
         let mut b = match (q.text.as_deref().map(fts5_query), q.page) {
             (Some(None), _) => return Ok(Vec::new()),
