@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +42,18 @@ const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// The background connection, shared with the store: `None` once closed.
 pub(crate) type Background = Arc<Mutex<Option<SqliteConnection>>>;
+
+/// Begins a write transaction on `conn` (the background connection), or on the pool
+/// once that is closed.
+pub(crate) async fn begin_write<'c>(
+    conn: Option<&'c mut SqliteConnection>,
+    pool: &SqlitePool,
+) -> StoreResult<Transaction<'c, Sqlite>> {
+    Ok(match conn {
+        Some(conn) => conn.begin_with("BEGIN IMMEDIATE").await?,
+        None => pool.begin_with("BEGIN IMMEDIATE").await?,
+    })
+}
 
 /// Who waits for an indexing pass.
 #[derive(Clone, Copy)]
@@ -131,10 +143,8 @@ impl SearchIndex {
             Waiting::Nobody => Some(self.background.lock().await),
             Waiting::Search => None,
         };
-        let mut tx = match background.as_mut().and_then(|b| b.as_mut()) {
-            Some(conn) => conn.begin_with("BEGIN IMMEDIATE").await?,
-            None => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-        };
+        let conn = background.as_mut().and_then(|b| b.as_mut());
+        let mut tx = begin_write(conn, &self.pool).await?;
         sqlx::query(
             "INSERT INTO documents_fts (rowid, title, url, markdown) \
              SELECT d.rowid, coalesce(d.title, ''), d.url, coalesce(d.markdown, '') \
@@ -172,17 +182,9 @@ impl SearchIndex {
 }
 
 async fn run(index: Arc<SearchIndex>) {
-    // At start, as after a write: whatever an earlier process left queued is indexed
-    // once the start-up writes (migrations) are done.
-    let mut started = false;
+    // The first pass comes at start, as after a write: whatever an earlier process left
+    // queued is indexed once the start-up writes (migrations) are done.
     loop {
-        if started {
-            tokio::select! {
-                _ = index.stop.cancelled() => return,
-                _ = index.written.notified() => {}
-            }
-        }
-        started = true;
         // Let a burst of writes (a crawl) finish first: it then runs without sharing the
         // write lock, and the indexer gets one large queue instead of many small ones.
         let deadline = Instant::now() + MAX_DELAY;
@@ -200,6 +202,10 @@ async fn run(index: Arc<SearchIndex>) {
             return;
         }
         index.pass().await;
+        tokio::select! {
+            _ = index.stop.cancelled() => return,
+            _ = index.written.notified() => {}
+        }
     }
 }
 
@@ -232,6 +238,26 @@ mod tests {
         PageDocument {
             markdown: Some("zebra".into()),
             ..Default::default()
+        }
+    }
+
+    /// Stores `n` pages about zebras in one transaction.
+    async fn store_zebras(store: &SqliteStore, n: usize) {
+        let docs: Vec<_> = (0..n)
+            .map(|i| new_document(&format!("https://a.test/{i}"), zebra_page(), None))
+            .collect();
+        store.store_documents(DEFAULT_TEAM, &docs).await.unwrap();
+    }
+
+    /// Waits (up to 5 s) for the indexer to empty the queue by itself.
+    async fn wait_until_drained(store: &SqliteStore) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while queued(store).await > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the queue never drained"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -288,14 +314,7 @@ mod tests {
         for i in 0..3 {
             store_page(&store, &format!("https://a.test/{i}"), "zebra").await;
         }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while queued(&store).await > 0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the queue never drained"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_drained(&store).await;
         assert_eq!(indexed(&store).await, 3);
         store.close().await;
     }
@@ -305,10 +324,7 @@ mod tests {
         let (_dir, store) = store().await;
         store.search_index.stop();
         let n = super::BATCH as usize * 2 + 7;
-        let docs: Vec<_> = (0..n)
-            .map(|i| new_document(&format!("https://a.test/{i}"), zebra_page(), None))
-            .collect();
-        store.store_documents(DEFAULT_TEAM, &docs).await.unwrap();
+        store_zebras(&store, n).await;
         let gone = store_page(&store, "https://a.test/gone", "zebra").await;
         assert!(store.delete_document(DEFAULT_TEAM, gone).await.unwrap());
         assert_eq!(queued(&store).await, n as i64);
@@ -325,11 +341,7 @@ mod tests {
         store_page(&store, "https://a.test/1", "zebra").await;
         store.close().await;
         let again = reopen(&dir).await;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while queued(&again).await > 0 {
-            assert!(tokio::time::Instant::now() < deadline, "the queue was left");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_drained(&again).await;
         assert_eq!(indexed(&again).await, 1);
         again.close().await;
     }
@@ -339,10 +351,7 @@ mod tests {
         let (_dir, store) = store().await;
         store.search_index.stop();
         let n = super::BATCH as usize + 5;
-        let docs: Vec<_> = (0..n)
-            .map(|i| new_document(&format!("https://a.test/{i}"), zebra_page(), None))
-            .collect();
-        store.store_documents(DEFAULT_TEAM, &docs).await.unwrap();
+        store_zebras(&store, n).await;
         let done = store.search_index.index_queue(super::Waiting::Nobody).await;
         assert_eq!(done.unwrap(), super::BATCH as u64);
         assert_eq!(queued(&store).await, 5);

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
@@ -13,6 +13,7 @@ use super::{
     UrlState, DOCUMENT_UPSERT_SET,
 };
 use crate::store::jobs::{parse_uuid, sqlite_ts, JobStore, StoreTx};
+use crate::store::search_index::begin_write;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
 
@@ -149,10 +150,7 @@ impl CrawlStore for SqliteStore {
             return Ok(());
         }
         let mut background = self.background.lock().await;
-        let mut tx = match background.as_mut() {
-            Some(conn) => conn.begin_with("BEGIN IMMEDIATE").await?,
-            None => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-        };
+        let mut tx = begin_write(background.as_mut(), &self.pool).await?;
         insert_documents(&mut tx, team_id, None, docs).await?;
         tx.commit().await?;
         drop(background);
