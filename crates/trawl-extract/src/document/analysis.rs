@@ -1,8 +1,6 @@
 //! Content statistics and language detection.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -57,62 +55,152 @@ fn strip_www(host: &str) -> &str {
 
 fn top_keywords(text: &str) -> Vec<Keyword> {
     let stop = stopwords();
-    // Borrow tokens that are already lower-case (nearly all of them) instead of allocating.
-    let mut counts: HashMap<Cow<'_, str>, usize, FastHash> = HashMap::default();
-    for token in text.split(|c: char| !c.is_alphanumeric()) {
-        if token.len() < 3 || (!token.is_ascii() && token.chars().count() < 3) {
+    // Lower-casing the whole text at once lets every token be borrowed from it.
+    let lower = text.to_lowercase();
+    // Nearly every word fits in 16 bytes: those are counted under their bytes packed into
+    // one integer, far cheaper to hash and compare than a string (this loop sees every
+    // word of every page).
+    let mut short: HashMap<u128, usize, FastHash> =
+        HashMap::with_capacity_and_hasher(512, FastHash::default());
+    let mut long: HashMap<&str, usize, FastHash> = HashMap::default();
+    for token in Tokens::new(&lower) {
+        if !is_keyword_candidate(token) {
             continue;
         }
-        if token.bytes().all(|b| b.is_ascii_digit()) || token.chars().all(char::is_numeric) {
-            continue;
+        match pack(token) {
+            Some(key) => *short.entry(key).or_insert(0) += 1,
+            None => *long.entry(token).or_insert(0) += 1,
         }
-        let word = if token.bytes().any(|b| b.is_ascii_uppercase()) || !token.is_ascii() {
-            Cow::Owned(token.to_lowercase())
-        } else {
-            Cow::Borrowed(token)
-        };
-        *counts.entry(word).or_insert(0) += 1;
     }
-    // Stopwords are filtered from the distinct words, not from every occurrence: one hash
-    // per token instead of two.
-    let mut ranked: Vec<Keyword> = counts
+    // Stopwords are filtered from the distinct words, not from every occurrence.
+    let mut ranked: Vec<Keyword> = short
         .into_iter()
-        .filter(|(word, _)| !stop.contains(&**word))
-        .map(|(word, count)| Keyword {
-            word: word.into_owned(),
-            count,
-        })
+        .map(|(key, count)| (unpack(key), count))
+        .chain(
+            long.into_iter()
+                .map(|(word, count)| (word.to_owned(), count)),
+        )
+        .filter(|(word, _)| !stop.contains(word.as_str()))
+        .map(|(word, count)| Keyword { word, count })
         .collect();
     ranked.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.word.cmp(&b.word)));
     ranked.truncate(TOP_KEYWORDS);
     ranked
 }
 
-/// FNV-1a: word counting hashes thousands of short keys per page, where SipHash's
-/// flooding resistance buys nothing (a page can only slow down its own analysis).
-#[derive(Default)]
-struct Fnv(u64);
+/// A word of at most 16 bytes as an integer. Zero bytes pad it: a word (alphanumeric
+/// characters) never holds one, so the packing is reversible.
+fn pack(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    let mut buf = [0u8; 16];
+    buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(u128::from_le_bytes(buf))
+}
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+fn unpack(key: u128) -> String {
+    let buf = key.to_le_bytes();
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..len]).into_owned()
+}
 
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+/// Three letters or more, and not a number.
+fn is_keyword_candidate(token: &str) -> bool {
+    if token.is_ascii() {
+        token.len() >= 3 && !token.bytes().all(|b| b.is_ascii_digit())
+    } else {
+        token.chars().nth(2).is_some() && !token.chars().all(char::is_numeric)
     }
 }
 
-type FastHash = BuildHasherDefault<Fnv>;
+/// The maximal runs of alphanumeric characters of a text (`split(!is_alphanumeric)`
+/// without the empty pieces), reading ASCII a byte at a time: page text is mostly ASCII
+/// and this loop runs over every character of it.
+struct Tokens<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Tokens { text, at: 0 }
+    }
+
+    /// The length of the non-ASCII character at `at` if it is alphanumeric.
+    fn alphanumeric_at(&self, at: usize) -> Result<usize, usize> {
+        let c = self.text[at..].chars().next().unwrap_or_default();
+        if c.is_alphanumeric() {
+            Ok(c.len_utf8())
+        } else {
+            Err(c.len_utf8())
+        }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.at;
+        loop {
+            while i < bytes.len() && CLASS[usize::from(bytes[i])] == SEPARATOR {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                self.at = i;
+                return None;
+            }
+            if bytes[i].is_ascii() {
+                break;
+            }
+            match self.alphanumeric_at(i) {
+                Ok(_) => break,
+                Err(n) => i += n,
+            }
+        }
+        let start = i;
+        loop {
+            while i < bytes.len() && CLASS[usize::from(bytes[i])] == ALPHANUMERIC {
+                i += 1;
+            }
+            if i >= bytes.len() || bytes[i].is_ascii() {
+                break;
+            }
+            match self.alphanumeric_at(i) {
+                Ok(n) => i += n,
+                Err(_) => break,
+            }
+        }
+        self.at = i;
+        Some(&self.text[start..i])
+    }
+}
+
+const SEPARATOR: u8 = 0;
+const ALPHANUMERIC: u8 = 1;
+const NON_ASCII: u8 = 2;
+
+/// What each byte is to the tokenizer: one table read per byte instead of range tests.
+static CLASS: [u8; 256] = {
+    let mut class = [SEPARATOR; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        class[b] = if !byte.is_ascii() {
+            NON_ASCII
+        } else if byte.is_ascii_alphanumeric() {
+            ALPHANUMERIC
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    class
+};
+
+/// FxHash: word counting hashes thousands of short keys per page, where SipHash's
+/// flooding resistance buys nothing (a page can only slow down its own analysis).
+type FastHash = rustc_hash::FxBuildHasher;
 
 fn stopwords() -> &'static HashSet<&'static str, FastHash> {
     static STOP: OnceLock<HashSet<&'static str, FastHash>> = OnceLock::new();
@@ -230,6 +318,43 @@ mod tests {
             top_keywords("The crawler and the crawler: der Crawler, les robots 2024 robots ok.");
         let words: Vec<(&str, usize)> = kws.iter().map(|k| (k.word.as_str(), k.count)).collect();
         assert_eq!(words, vec![("crawler", 3), ("robots", 2)]);
+    }
+
+    #[test]
+    fn tokens_are_the_alphanumeric_runs_of_mixed_scripts() {
+        let text = "  Crawl-ready: naïve café, Straße 42x; 東京タワー…ok\u{a0}end__x ";
+        let expected: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(Tokens::new(text).collect::<Vec<_>>(), expected);
+        assert_eq!(Tokens::new("").count(), 0);
+        assert_eq!(Tokens::new(" ,;… ").count(), 0);
+    }
+
+    #[test]
+    fn words_up_to_sixteen_bytes_pack_and_unpack_unchanged() {
+        for word in ["abc", "straße", "sixteenbyteword1", "東京タワー"] {
+            assert_eq!(unpack(pack(word).expect(word)), word);
+        }
+        assert_eq!(pack("seventeen-bytes-x"), None);
+    }
+
+    #[test]
+    fn keywords_longer_than_sixteen_bytes_and_non_ascii_are_counted() {
+        let kws = top_keywords(
+            "Internationalisation internationalisation STRASSE Straße straße Ωmega ab 123",
+        );
+        let words: Vec<(&str, usize)> = kws.iter().map(|k| (k.word.as_str(), k.count)).collect();
+        assert_eq!(
+            words,
+            vec![
+                ("internationalisation", 2),
+                ("straße", 2),
+                ("strasse", 1),
+                ("ωmega", 1)
+            ]
+        );
     }
 
     #[test]

@@ -204,19 +204,42 @@ impl<'c, 'a> Writer<'c, 'a> {
     }
 
     fn text(&mut self, s: &str) {
-        if s.starts_with(char::is_whitespace) {
+        let body = s.trim_start();
+        if body.len() < s.len() {
             self.space = true;
         }
-        let mut first = true;
-        for word in s.split_whitespace() {
-            if !first {
-                self.space = true;
+        let body = body.trim_end();
+        let trailing_space = body.len() < s.trim_start().len();
+        if !body.is_empty() {
+            let first_end = body.find(char::is_whitespace).unwrap_or(body.len());
+            self.word(&body[..first_end]);
+            self.more_words(&body[first_end..]);
+        }
+        if trailing_space {
+            self.space = true;
+        }
+    }
+
+    /// The words of a text node after its first, `rest` starting with whitespace. Nothing
+    /// can be owed between two of them but one space, so plain ASCII words separated by
+    /// single spaces (most running text) are copied in one piece.
+    fn more_words(&mut self, rest: &str) {
+        let mut spaces = 0;
+        let plain = rest.bytes().all(|b| {
+            spaces += usize::from(b == b' ');
+            b.is_ascii() && !is_special(b) && !matches!(b, b'\t'..=b'\r')
+        });
+        if plain && !rest.contains("  ") {
+            self.out.push_str(rest);
+            if let Some(text) = self.text.as_mut() {
+                text.push_str(rest);
+                self.words += spaces;
             }
-            first = false;
-            self.word(word);
+            return;
         }
-        if s.ends_with(char::is_whitespace) {
+        for word in rest.split_whitespace() {
             self.space = true;
+            self.word(word);
         }
     }
 
@@ -895,6 +918,38 @@ mod tests {
         assert_eq!(esc("12)", true), "12\\)");
         assert_eq!(esc("1.", false), "1.");
         assert_eq!(esc("-", false), "-");
+    }
+
+    /// Markdown and word count of `<p>{body}</p>` as main content.
+    fn paragraph(body: &str) -> (String, usize) {
+        let html = format!("<html lang=en><body><main><p>{body}</p></main></body></html>");
+        let url = Url::parse("https://example.test/").unwrap();
+        let d = crate::extract(&html, &url, &ExtractOptions::default());
+        (d.markdown.unwrap(), d.analysis.unwrap().word_count)
+    }
+
+    #[test]
+    fn running_text_renders_alike_whatever_its_whitespace() {
+        let plain = paragraph("Start of a plain sentence with eight words.");
+        assert_eq!(
+            plain,
+            ("Start of a plain sentence with eight words.".to_string(), 8)
+        );
+        assert_eq!(
+            paragraph("  Start  of a\n plain\tsentence with   eight words.\r\n"),
+            plain
+        );
+        assert_eq!(
+            paragraph("Start of a plain sentence with\u{a0}eight words."),
+            plain
+        );
+        assert_eq!(
+            paragraph("Start of *a* plain_ish sentence [with] eight words."),
+            (
+                "Start of \\*a\\* plain_ish sentence \\[with\\] eight words.".to_string(),
+                8
+            )
+        );
     }
 
     #[test]
