@@ -39,6 +39,12 @@ impl SqliteStore {
             // can lose the last transactions, which is the usual trade for a server.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // For new databases (an existing file keeps its page size). Documents are
+            // tens of KB of Markdown: at 4 KiB a page each spans a chain of overflow
+            // pages, each a separate WAL frame, write call and checksum, written again
+            // at checkpoint. At 64 KiB the crawl bench's writer thread used ~25 % less
+            // CPU and the crawl ran 15–40 % faster (`bench/crawl`).
+            .page_size(PAGE_SIZE)
             .busy_timeout(busy_timeout);
         let inline = InlineReads::new(options.get_filename());
         if let Some(dir) = options.get_filename().parent() {
@@ -70,6 +76,9 @@ impl SqliteStore {
         })
     }
 }
+
+/// Page size of new databases, in bytes (SQLite's largest).
+const PAGE_SIZE: u32 = 65536;
 
 /// How far below the process the background writer's thread runs, in nice steps (10 gives
 /// it about a tenth of a contended core's time).
@@ -189,6 +198,7 @@ pub(crate) async fn reopen(dir: &tempfile::TempDir) -> SqliteStore {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+    use sqlx::ConnectOptions;
 
     /// The nice value in a /proc `stat` line.
     fn nice_in(stat: &str) -> i32 {
@@ -214,6 +224,41 @@ mod tests {
             }
         }
         found
+    }
+
+    async fn page_size(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn new_databases_get_large_pages_and_existing_ones_keep_theirs() {
+        let (_dir, store) = temp_store().await;
+        assert_eq!(page_size(&store).await, i64::from(PAGE_SIZE));
+        store.close().await;
+
+        // A database created before the setting, with SQLite's default pages.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let mut old = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .page_size(4096)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE earlier (x)")
+            .execute(&mut old)
+            .await
+            .unwrap();
+        old.close().await.unwrap();
+        let store = reopen(&dir).await;
+        assert_eq!(page_size(&store).await, 4096);
+        store.migrate_up().await.unwrap();
+        store.close().await;
     }
 
     #[tokio::test]
