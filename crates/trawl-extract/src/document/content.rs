@@ -297,7 +297,8 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                     let s = t.text.trim();
                     if let Some(top) = stack.last_mut() {
                         top.text += s.len();
-                        top.commas += s.matches(',').count();
+                        // A byte count: `matches(',')` is a searcher per text node.
+                        top.commas += s.bytes().filter(|&b| b == b',').count();
                         if link_depth > 0 {
                             top.link_text += s.len();
                         }

@@ -32,9 +32,11 @@ fn json_text(row: &SqliteRow, col: &str) -> StoreResult<Option<Value>> {
 /// Inserts pages as documents of `team_id` (and of `job_id`, which a page scraped outside
 /// any job lacks); a job's second copy of a URL replaces its first.
 ///
-/// One prepared statement bound once per page, not one JSON array for the batch: packing
-/// ~25 KB of Markdown per page into JSON and unpacking it again with `json_each` cost more
-/// than the insert itself.
+/// Pages are bound as statement parameters, not packed into one JSON array for the batch:
+/// packing ~25 KB of Markdown per page into JSON and unpacking it again with `json_each`
+/// cost more than the insert itself. Up to [`INSERT_ROWS`] pages go in one statement:
+/// each statement is a round trip to the connection's thread, and one per page cost the
+/// crawl bench's writer a context switch per page.
 async fn insert_documents(
     conn: &mut SqliteConnection,
     team_id: Uuid,
@@ -43,40 +45,52 @@ async fn insert_documents(
 ) -> StoreResult<()> {
     let team = team_id.to_string();
     let job = job_id.map(|j| j.to_string());
-    let sql = format!(
-        "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
-               description, language, status_code, markdown, metadata, analysis, \
-               content_hash, formats, fetched_at, schedule_id, change_status, diff) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-               ?16, ?17, ?18, ?19) \
-             ON CONFLICT (job_id, url) DO UPDATE SET {DOCUMENT_UPSERT_SET}, \
-               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-    );
-    for d in docs {
-        sqlx::query(&sql)
-            .bind(d.id.to_string())
-            .bind(&team)
-            .bind(&job)
-            .bind(&d.url)
-            .bind(&d.final_url)
-            .bind(&d.domain)
-            .bind(&d.title)
-            .bind(&d.description)
-            .bind(&d.language)
-            .bind(d.status_code.map(i64::from))
-            .bind(&d.markdown)
-            .bind(d.metadata.to_string())
-            .bind(d.analysis.as_ref().map(Value::to_string))
-            .bind(&d.content_hash)
-            .bind(d.formats.to_string())
-            .bind(sqlite_ts(d.fetched_at))
-            .bind(d.schedule_id.map(|s| s.to_string()))
-            .bind(&d.change_status)
-            .bind(&d.diff)
-            .execute(&mut *conn)
-            .await?;
+    for chunk in docs.chunks(INSERT_ROWS) {
+        let sql = insert_sql(chunk.len());
+        let mut query = sqlx::query(&sql);
+        for d in chunk {
+            query = query
+                .bind(d.id.to_string())
+                .bind(&team)
+                .bind(&job)
+                .bind(&d.url)
+                .bind(&d.final_url)
+                .bind(&d.domain)
+                .bind(&d.title)
+                .bind(&d.description)
+                .bind(&d.language)
+                .bind(d.status_code.map(i64::from))
+                .bind(&d.markdown)
+                .bind(d.metadata.to_string())
+                .bind(d.analysis.as_ref().map(Value::to_string))
+                .bind(&d.content_hash)
+                .bind(d.formats.to_string())
+                .bind(sqlite_ts(d.fetched_at))
+                .bind(d.schedule_id.map(|s| s.to_string()))
+                .bind(&d.change_status)
+                .bind(&d.diff);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Pages per `INSERT`: 19 parameters each, far below SQLite's limit of 32,766.
+const INSERT_ROWS: usize = 32;
+
+/// The `INSERT` of `rows` documents; a later row for a job's URL replaces an earlier one,
+/// as a later statement would.
+fn insert_sql(rows: usize) -> String {
+    let row = format!("({})", ["?"; 19].join(", "));
+    format!(
+        "INSERT INTO documents (id, team_id, job_id, url, final_url, domain, title, \
+           description, language, status_code, markdown, metadata, analysis, \
+           content_hash, formats, fetched_at, schedule_id, change_status, diff) \
+         VALUES {} \
+         ON CONFLICT (job_id, url) DO UPDATE SET {DOCUMENT_UPSERT_SET}, \
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+        vec![row; rows].join(", ")
+    )
 }
 
 fn url_state(s: &str) -> UrlState {
