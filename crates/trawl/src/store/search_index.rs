@@ -21,7 +21,7 @@
 //! measured with a 2 s delay), still ahead because FTS5 indexes a batch of 250 pages for
 //! well under half the CPU of 250 single-page transactions.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,6 +66,8 @@ pub(crate) struct SearchIndex {
     pool: SqlitePool,
     background: Background,
     written: Notify,
+    /// Writes announced so far, for a pass to notice new ones.
+    writes: AtomicU64,
     stop: CancellationToken,
     /// Set once the queue table is known to exist.
     ready: AtomicBool,
@@ -79,6 +81,7 @@ impl SearchIndex {
             pool,
             background,
             written: Notify::new(),
+            writes: AtomicU64::new(0),
             stop: CancellationToken::new(),
             ready: AtomicBool::new(false),
         });
@@ -88,15 +91,20 @@ impl SearchIndex {
 
     /// Says that documents were stored (after their transaction committed).
     pub(crate) fn written(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         self.written.notify_one();
     }
 
     /// Indexes every queued document, for a search about to run; returns how many.
     pub(crate) async fn catch_up(&self) -> StoreResult<u64> {
-        self.index_queue(Waiting::Search).await
+        self.index_queue(Waiting::Search, None).await
     }
 
-    async fn index_queue(&self, waiting: Waiting) -> StoreResult<u64> {
+    /// Indexes the queue in batches. With `writes_seen`, it ends between batches once more
+    /// writes than that were announced: a pass started in a pause of a crawl gives the
+    /// write lock back instead of holding it batch after batch from its low-priority
+    /// thread, which stalled the crawl's writer (priority inversion).
+    async fn index_queue(&self, waiting: Waiting, writes_seen: Option<u64>) -> StoreResult<u64> {
         if !self.schema_ready().await? {
             return Ok(0);
         }
@@ -107,7 +115,9 @@ impl SearchIndex {
             // A pass of the indexer's own ends between batches at shutdown; the rest
             // stays queued for the next start.
             let stopping = matches!(waiting, Waiting::Nobody) && self.stop.is_cancelled();
-            if n < BATCH as u64 || stopping {
+            let written_again =
+                writes_seen.is_some_and(|seen| self.writes.load(Ordering::Relaxed) > seen);
+            if n < BATCH as u64 || stopping || written_again {
                 return Ok(total);
             }
         }
@@ -169,8 +179,8 @@ impl SearchIndex {
 
     /// One indexing pass from the background task; errors are logged, and the queue
     /// keeps the documents for the next pass or the next search.
-    async fn pass(&self) {
-        match self.index_queue(Waiting::Nobody).await {
+    async fn pass(&self, writes_seen: Option<u64>) {
+        match self.index_queue(Waiting::Nobody, writes_seen).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(documents = n, "indexed documents for search"),
             Err(e) if self.stop.is_cancelled() => {
@@ -188,20 +198,26 @@ async fn run(index: Arc<SearchIndex>) {
         // Let a burst of writes (a crawl) finish first: it then runs without sharing the
         // write lock, and the indexer gets one large queue instead of many small ones.
         let deadline = Instant::now() + MAX_DELAY;
-        loop {
+        let quiet = loop {
+            let writes = index.writes.load(Ordering::Relaxed);
             tokio::select! {
                 _ = index.stop.cancelled() => return,
                 more = tokio::time::timeout(QUIET, index.written.notified()) => {
-                    if more.is_err() || Instant::now() >= deadline {
-                        break;
+                    if more.is_err() {
+                        break Some(writes);
+                    }
+                    if Instant::now() >= deadline {
+                        break None;
                     }
                 }
             }
-        }
+        };
         if index.stop.is_cancelled() {
             return;
         }
-        index.pass().await;
+        // A pass after a pause yields to the next write; one forced by the deadline does
+        // not, so steady writes cannot hold the index back for ever.
+        index.pass(quiet).await;
         tokio::select! {
             _ = index.stop.cancelled() => return,
             _ = index.written.notified() => {}
@@ -352,12 +368,34 @@ mod tests {
         store.search_index.stop();
         let n = super::BATCH as usize + 5;
         store_zebras(&store, n).await;
-        let done = store.search_index.index_queue(super::Waiting::Nobody).await;
+        let done = store
+            .search_index
+            .index_queue(super::Waiting::Nobody, None)
+            .await;
         assert_eq!(done.unwrap(), super::BATCH as u64);
         assert_eq!(queued(&store).await, 5);
         // A search still finds every page: it indexes the rest itself.
         assert_eq!(search(&store, "zebra").await.len(), n.min(50));
         assert_eq!(queued(&store).await, 0);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_pass_started_in_a_pause_ends_after_its_batch_once_documents_are_written_again() {
+        let (_dir, store) = store().await;
+        store.search_index.stop();
+        let n = super::BATCH as usize * 2 + 5;
+        store_zebras(&store, n).await;
+        let index = &store.search_index;
+        let seen = index.writes.load(std::sync::atomic::Ordering::Relaxed);
+        // No write since the pause began: the pass indexes the whole queue.
+        let all = index.index_queue(super::Waiting::Search, Some(seen)).await;
+        assert_eq!(all.unwrap(), n as u64);
+        store_zebras(&store, n).await;
+        // A write after the pause began (`seen` is older): one batch, then the pass yields.
+        let yielded = index.index_queue(super::Waiting::Search, Some(seen)).await;
+        assert_eq!(yielded.unwrap(), super::BATCH as u64);
+        assert_eq!(queued(&store).await, (n - super::BATCH as usize) as i64);
         store.close().await;
     }
 
