@@ -211,6 +211,27 @@ fn development_serve_creates_the_data_dir_with_a_private_secret() {
     assert_eq!(std::fs::read_to_string(&secret).unwrap(), first);
 }
 
+/// Transparent huge pages cost the crawl more in zeroing than they saved (`main.rs`).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_runs_without_transparent_huge_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _, _out) = start_server(
+        trawl(dir.path())
+            .args(["serve"])
+            .env("TRAWL_BIND", "127.0.0.1:0"),
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    sigterm(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
+    // The line exists since Linux 6.x; before that the setting cannot be read back.
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    } else {
+        eprintln!("skipped: this kernel's /proc/PID/status has no THP_enabled line");
+    }
+}
+
 #[test]
 fn config_check_prints_the_effective_config_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();
