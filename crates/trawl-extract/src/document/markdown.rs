@@ -204,12 +204,12 @@ impl<'c, 'a> Writer<'c, 'a> {
     }
 
     fn text(&mut self, s: &str) {
-        let body = s.trim_start();
-        if body.len() < s.len() {
+        let after_lead = s.trim_start();
+        if after_lead.len() < s.len() {
             self.space = true;
         }
-        let body = body.trim_end();
-        let trailing_space = body.len() < s.trim_start().len();
+        let body = after_lead.trim_end();
+        let trailing_space = body.len() < after_lead.len();
         if !body.is_empty() {
             let first_end = body.find(char::is_whitespace).unwrap_or(body.len());
             self.word(&body[..first_end]);

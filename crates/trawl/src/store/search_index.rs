@@ -277,6 +277,14 @@ mod tests {
         }
     }
 
+    /// A store whose indexer is stopped, holding `n` queued pages about zebras.
+    async fn stopped_with_zebras(n: usize) -> (tempfile::TempDir, SqliteStore) {
+        let (dir, store) = store().await;
+        store.search_index.stop();
+        store_zebras(&store, n).await;
+        (dir, store)
+    }
+
     async fn search(store: &SqliteStore, words: &str) -> Vec<String> {
         let q = DocumentQuery {
             team_id: DEFAULT_TEAM,
@@ -337,10 +345,8 @@ mod tests {
 
     #[tokio::test]
     async fn more_than_a_batch_is_indexed_whole_and_a_document_deleted_while_queued_never_is() {
-        let (_dir, store) = store().await;
-        store.search_index.stop();
         let n = super::BATCH as usize * 2 + 7;
-        store_zebras(&store, n).await;
+        let (_dir, store) = stopped_with_zebras(n).await;
         let gone = store_page(&store, "https://a.test/gone", "zebra").await;
         assert!(store.delete_document(DEFAULT_TEAM, gone).await.unwrap());
         assert_eq!(queued(&store).await, n as i64);
@@ -364,10 +370,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_indexer_pass_at_shutdown_ends_after_its_batch_and_leaves_the_rest_queued() {
-        let (_dir, store) = store().await;
-        store.search_index.stop();
         let n = super::BATCH as usize + 5;
-        store_zebras(&store, n).await;
+        let (_dir, store) = stopped_with_zebras(n).await;
         let done = store
             .search_index
             .index_queue(super::Waiting::Nobody, None)
@@ -382,10 +386,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_pass_started_in_a_pause_ends_after_its_batch_once_documents_are_written_again() {
-        let (_dir, store) = store().await;
-        store.search_index.stop();
         let n = super::BATCH as usize * 2 + 5;
-        store_zebras(&store, n).await;
+        let (_dir, store) = stopped_with_zebras(n).await;
         let index = &store.search_index;
         let seen = index.writes.load(std::sync::atomic::Ordering::Relaxed);
         // No write since the pause began: the pass indexes the whole queue.

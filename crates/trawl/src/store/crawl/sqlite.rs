@@ -45,8 +45,12 @@ async fn insert_documents(
 ) -> StoreResult<()> {
     let team = team_id.to_string();
     let job = job_id.map(|j| j.to_string());
+    // Every chunk but the last has INSERT_ROWS rows: the statement is built at most twice.
+    let (mut sql, mut sql_rows) = (String::new(), 0);
     for chunk in docs.chunks(INSERT_ROWS) {
-        let sql = insert_sql(chunk.len());
+        if chunk.len() != sql_rows {
+            (sql, sql_rows) = (insert_sql(chunk.len()), chunk.len());
+        }
         let mut query = sqlx::query(&sql);
         for d in chunk {
             query = query
