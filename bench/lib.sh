@@ -67,8 +67,12 @@ bench_trawl() {
   bench_wait "http://127.0.0.1:$port/health/ready"
 }
 
-# bench_stop PID: stops one process this script started and waits for it.
+# bench_stop PID: stops one process this script started, waits for it and forgets it, so
+# the exit trap never signals a later process that was given the same id.
 bench_stop() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
+  local kept=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  pids=("${kept[@]}")
 }
