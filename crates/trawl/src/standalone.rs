@@ -2,7 +2,7 @@
 //! with no server and no database. Output goes to stdout (or `--out`); progress and the
 //! summary go to stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -136,9 +136,6 @@ pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {
         .scrape(&url, &plan)
         .await
         .map_err(|e| fetch_failure(&e))?;
-    if scraped.status >= 400 {
-        eprintln!("trawl: the server answered HTTP {}", scraped.status);
-    }
     let doc = scraped.document.for_formats(&plan);
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -155,6 +152,8 @@ pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
     }
+    // The page an error status came with is still printed (it often says what went
+    // wrong); the exit status and one line on stderr say it was an error.
     if scraped.status >= 400 {
         bail!("SCRAPE_HTTP_ERROR: HTTP {}", scraped.status);
     }
@@ -254,8 +253,10 @@ async fn report_progress(progress: Arc<Progress>, started: Instant) {
             "{done} done / {discovered} discovered, {rate:.0} pages/s, {failed} errors, {blocked} blocked"
         ))
     };
-    if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(0);
+    // indicatif draws only where it can (a terminal that is not `TERM=dumb` or unset);
+    // anywhere else the plain lines keep the progress visible.
+    let bar = indicatif::ProgressBar::new(0);
+    if !bar.is_hidden() {
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

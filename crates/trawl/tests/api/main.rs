@@ -8,6 +8,7 @@ mod site;
 mod api_jobs;
 mod auth;
 mod auth_process;
+mod cli_process;
 mod crawl;
 mod documents;
 mod edge;

@@ -1,0 +1,322 @@
+//! `trawl scrape` and `trawl crawl` as a user runs them: no server and no database, a
+//! real site on loopback; documents on stdout or in `--out`, progress and errors on
+//! stderr, and an exit status that says which.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::Value;
+use tokio::process::Command;
+
+use crate::site::TestSite;
+
+/// The binary in an empty directory with a clean environment, allowed to fetch loopback
+/// (where the test site is) as an operator would allow an intranet.
+fn trawl(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8")
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+async fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().await.expect("run trawl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn page(site: &TestSite, n: usize) -> &Value {
+    &site.manifest["public_pages"][n]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrape_prints_the_main_content_and_the_document_as_json() {
+    let site = TestSite::start(5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = site.url("/p/1.html");
+
+    let (code, markdown, err) = run(trawl(dir.path()).args(["scrape", &url])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.is_empty(),
+        "nothing on stderr when all went well: {err}"
+    );
+    assert!(
+        markdown.contains(page(&site, 1)["title"].as_str().unwrap()),
+        "{markdown}"
+    );
+    for boilerplate in ["Nav 0", "Advertisement", "Footer"] {
+        assert!(
+            !markdown.contains(boilerplate),
+            "{boilerplate} in {markdown}"
+        );
+    }
+
+    let (code, full, _) = run(trawl(dir.path()).args(["scrape", &url, "--full-page"])).await;
+    assert_eq!(code, 0);
+    assert!(
+        full.contains("Nav 0"),
+        "the whole page keeps the navigation: {full}"
+    );
+
+    let (code, json, err) = run(trawl(dir.path()).args(["scrape", &url, "--format", "json"])).await;
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).expect("one JSON document");
+    let meta = &doc["metadata"];
+    assert_eq!(meta["title"], page(&site, 1)["title"]);
+    assert_eq!(meta["description"], page(&site, 1)["description"]);
+    assert_eq!(meta["language"], page(&site, 1)["lang"]);
+    assert_eq!(meta["sourceURL"], url.as_str());
+    assert_eq!(meta["statusCode"], 200);
+    assert_eq!(doc["markdown"].as_str().unwrap().trim(), markdown.trim());
+    assert!(
+        doc["links"].as_array().is_some_and(|l| !l.is_empty()),
+        "{doc}"
+    );
+    assert!(
+        doc["analysis"]["wordCount"].as_u64().unwrap() > 100,
+        "{doc}"
+    );
+
+    let (code, links, _) = run(trawl(dir.path()).args(["scrape", &url, "--format", "links"])).await;
+    assert_eq!(code, 0);
+    let links: Vec<&str> = links.lines().collect();
+    assert!(links.contains(&site.url("/p/0.html").as_str()), "{links:?}");
+    assert!(
+        links
+            .iter()
+            .all(|l| (l.starts_with("http://") || l.starts_with("https://")) && !l.contains('#')),
+        "{links:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrape_failures_print_one_line_with_their_code_and_exit_with_status_2() {
+    let site = TestSite::start(2).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let (code, out, err) = run(trawl(dir.path())
+        .env_remove("TRAWL_FETCH_ALLOW")
+        .args(["scrape", &site.url("/p/1.html")]))
+    .await;
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.starts_with("trawl: SCRAPE_BLOCKED_ADDRESS:"), "{err}");
+    assert!(
+        err.contains("TRAWL_FETCH_ALLOW"),
+        "the refusal says what opens it: {err}"
+    );
+    assert_eq!(
+        site.hits("/p/1.html"),
+        0,
+        "a refused address is never contacted"
+    );
+
+    let (code, out, err) = run(trawl(dir.path()).args(["scrape", "ftp://example.com/x"])).await;
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("url: must be an absolute http or https URL"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(trawl(dir.path()).args(["scrape", &site.url("/teapot")])).await;
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim_end(),
+        "trawl: SCRAPE_HTTP_ERROR: HTTP 418",
+        "one line: {err}"
+    );
+}
+
+fn documents(jsonl: &str) -> Vec<Value> {
+    jsonl
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON document"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_writes_one_api_shaped_document_per_line_and_a_summary() {
+    let site = TestSite::start(30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("results.jsonl");
+
+    let (code, out, err) = run(trawl(dir.path()).args([
+        "crawl",
+        &site.url("/p/0.html"),
+        "--limit",
+        "12",
+        "--entire-domain",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "documents go to --out, not stdout: {out}");
+    assert!(err.contains("crawled 12 pages in"), "{err}");
+    assert!(err.contains("): 0 failed,"), "{err}");
+
+    let docs = documents(&std::fs::read_to_string(&out_file).unwrap());
+    assert_eq!(docs.len(), 12);
+    let titles: std::collections::HashMap<String, &Value> = site.manifest["public_pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (site.url(p["path"].as_str().unwrap()), &p["title"]))
+        .collect();
+    let mut seen = HashSet::new();
+    for doc in &docs {
+        let meta = &doc["metadata"];
+        let url = meta["sourceURL"].as_str().expect("metadata.sourceURL");
+        assert!(seen.insert(url.to_string()), "{url} written twice");
+        assert!(!url.contains("/private/"), "robots.txt disallows {url}");
+        assert_eq!(meta["statusCode"], 200, "{url}");
+        assert_eq!(meta["url"], url, "{url}");
+        if let Some(title) = titles.get(url) {
+            assert_eq!(&meta["title"], *title, "{url}");
+        }
+        assert!(
+            !doc["markdown"].as_str().unwrap_or_default().is_empty(),
+            "{url}"
+        );
+    }
+    assert_eq!(site.hits("/robots.txt"), 1);
+
+    // Without --out the same lines go to stdout.
+    let (code, out, err) = run(trawl(dir.path()).args([
+        "crawl",
+        &site.url("/p/0.html"),
+        "--limit",
+        "3",
+        "--entire-domain",
+        "--formats",
+        "markdown,links",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let docs = documents(&out);
+    assert_eq!(docs.len(), 3);
+    assert!(docs.iter().all(|d| d["links"].is_array()), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_prints_plain_progress_lines_when_stderr_is_not_a_terminal() {
+    let site = TestSite::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A quarter second between requests to the host: ten pages take over two seconds, the
+    // interval of the progress lines.
+    let (code, out, err) = run(trawl(dir.path()).args([
+        "crawl",
+        &site.url("/p/0.html"),
+        "--limit",
+        "10",
+        "--entire-domain",
+        "--delay",
+        "0.25",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(documents(&out).len(), 10);
+    let progress: Vec<&str> = err.lines().filter(|l| l.starts_with("crawl: ")).collect();
+    assert!(!progress.is_empty(), "no progress line in {err}");
+    for line in &progress {
+        assert!(
+            line.contains(" done / ")
+                && line.contains(" discovered, ")
+                && line.contains(" pages/s, "),
+            "{line}"
+        );
+    }
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "no bar drawing off a terminal: {err:?}"
+    );
+    assert!(
+        err.lines().last().unwrap().starts_with("crawled 10 pages"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_refuses_bad_options_naming_each_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) =
+        run(trawl(dir.path()).args(["crawl", "not a url", "--limit", "0", "--include", "("])).await;
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.starts_with("trawl: invalid options: "), "{err}");
+    for field in ["url", "limit", "includePaths[0]"] {
+        assert!(
+            err.contains(&format!("{field}: ")),
+            "{field} not named in {err}"
+        );
+    }
+}
+
+/// Runs a ten-page crawl (two and a half seconds) on a pseudo-terminal with `TERM` set to
+/// `term`, and returns what was drawn there.
+async fn crawl_on_a_terminal(site: &TestSite, term: Option<&str>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("results.jsonl");
+    let command = format!(
+        "{} crawl {} --limit 10 --entire-domain --delay 0.25 --out {}",
+        env!("CARGO_BIN_EXE_trawl"),
+        site.url("/p/0.html"),
+        out_file.display()
+    );
+    // `script` (Debian's essential bsdutils) runs the crawl on a pseudo-terminal and
+    // copies what is drawn there to its own stdout.
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8")
+        .current_dir(dir.path())
+        .stdin(Stdio::null());
+    if let Some(term) = term {
+        cmd.env("TERM", term);
+    }
+    let drawn = cmd
+        .output()
+        .await
+        .expect("`script` runs (Debian package bsdutils)");
+    let drawn = String::from_utf8_lossy(&drawn.stdout).into_owned();
+    assert!(drawn.contains("crawled 10 pages"), "{drawn:?}");
+    assert_eq!(
+        documents(&std::fs::read_to_string(&out_file).unwrap()).len(),
+        10
+    );
+    drawn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_draws_a_progress_bar_on_a_terminal_and_lines_where_it_cannot_draw() {
+    let site = TestSite::start(20).await;
+
+    let drawn = crawl_on_a_terminal(&site, Some("xterm")).await;
+    assert!(
+        drawn.contains(" done / ") && drawn.contains(" pages/s, "),
+        "{drawn:?}"
+    );
+    assert!(
+        drawn.contains("\u{1b}["),
+        "the bar is redrawn in place: {drawn:?}"
+    );
+    assert!(
+        !drawn.contains("crawl: "),
+        "no plain lines under the bar: {drawn:?}"
+    );
+
+    // A terminal without TERM cannot be drawn on: the plain lines stand in.
+    let drawn = crawl_on_a_terminal(&site, None).await;
+    assert!(drawn.contains("crawl: "), "no progress at all: {drawn:?}");
+    assert!(!drawn.contains("\u{1b}["), "{drawn:?}");
+}
