@@ -5,23 +5,16 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::helpers::{exit_and_output, trawl_bin};
+
 fn trawl(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TRAWL_DATA_DIR", dir)
-        .current_dir(dir)
-        .stdin(Stdio::null());
+    let mut cmd = trawl_bin(dir);
+    cmd.env("TRAWL_DATA_DIR", dir);
     cmd
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run trawl");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    exit_and_output(cmd.output().expect("run trawl"))
 }
 
 fn with_stdin(cmd: &mut Command, input: &str) -> (i32, String, String) {

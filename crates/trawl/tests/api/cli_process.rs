@@ -4,32 +4,23 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Stdio;
 
 use serde_json::Value;
 use tokio::process::Command;
 
+use crate::helpers::{exit_and_output, isolated, trawl_bin};
 use crate::site::TestSite;
 
 /// The binary in an empty directory with a clean environment, allowed to fetch loopback
 /// (where the test site is) as an operator would allow an intranet.
 fn trawl(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8")
-        .current_dir(dir)
-        .stdin(Stdio::null());
+    let mut cmd = Command::from(trawl_bin(dir));
+    cmd.env("TRAWL_FETCH_ALLOW", "127.0.0.0/8");
     cmd
 }
 
 async fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().await.expect("run trawl");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    exit_and_output(cmd.output().await.expect("run trawl"))
 }
 
 fn page(site: &TestSite, n: usize) -> &Value {
@@ -274,13 +265,9 @@ async fn crawl_on_a_terminal(site: &TestSite, term: Option<&str>) -> String {
     );
     // `script` (Debian's essential bsdutils) runs the crawl on a pseudo-terminal and
     // copies what is drawn there to its own stdout.
-    let mut cmd = Command::new("script");
+    let mut cmd = Command::from(isolated("script", dir.path()));
     cmd.args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8")
-        .current_dir(dir.path())
-        .stdin(Stdio::null());
+        .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8");
     if let Some(term) = term {
         cmd.env("TERM", term);
     }

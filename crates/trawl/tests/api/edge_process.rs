@@ -37,15 +37,11 @@ impl Drop for Killed {
 }
 
 fn trawl(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TRAWL_DATA_DIR", dir)
+    let mut cmd = trawl_bin(dir);
+    cmd.env("TRAWL_DATA_DIR", dir)
         .env("TRAWL_BIND", "127.0.0.1:0")
         .env("TRAWL_LOG", "warn")
-        .env("TRAWL_JOBS_IN_PROCESS", "false")
-        .current_dir(dir)
-        .stdin(Stdio::null());
+        .env("TRAWL_JOBS_IN_PROCESS", "false");
     cmd
 }
 

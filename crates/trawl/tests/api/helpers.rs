@@ -1,5 +1,8 @@
 //! `spawn_app()` and friends.
 
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use tempfile::TempDir;
@@ -259,3 +262,28 @@ pub async fn admin_token(app: &TestApp) -> String {
 }
 
 pub const ADMIN_PASSWORD: &str = "a long admin passphrase";
+
+/// `program` in `dir` with a clean environment (only PATH: no TRAWL_* variable leaks in
+/// from the caller) and no standard input.
+pub fn isolated(program: impl AsRef<OsStr>, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The trawl binary, isolated in `dir`.
+pub fn trawl_bin(dir: &Path) -> Command {
+    isolated(env!("CARGO_BIN_EXE_trawl"), dir)
+}
+
+/// A finished process as (exit code, stdout, stderr); -1 when a signal ended it.
+pub fn exit_and_output(out: Output) -> (i32, String, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

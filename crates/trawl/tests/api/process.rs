@@ -1,31 +1,17 @@
 //! The `trawl` binary as an operator runs it: start-up rules, signals, logs.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::helpers::{exit_and_output, trawl_bin as trawl};
+
 const STRONG: &str = "b1Xq9vLr2mZt7Kc4Wn8Hs3Pd6Jf0Ya5Ue-Ri_Oo1Gg2Tt";
 
-/// The binary with a clean environment: no TRAWL_* variable leaks in from the caller.
-fn trawl(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(dir)
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run trawl");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    exit_and_output(cmd.output().expect("run trawl"))
 }
 
 /// Starts `serve` and waits for the line that says where it listens.
