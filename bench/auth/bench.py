@@ -46,7 +46,7 @@ def main():
             except OSError: pass
             if time.time() > deadline: sys.exit("trawl did not become ready")
             time.sleep(0.05)
-        status, body = call(port, "POST", "/api/v1/jobs", {"kind": "noop"}, {"authorization": f"Bearer {key}"})
+        status, body = call(port, "POST", "/api/v1/jobs", {"kind": "scrape", "payload": {"url": "http://127.0.0.1:9/"}}, {"authorization": f"Bearer {key}"})
         assert status == 201, body
         job = json.loads(body)["id"]
         assert call(port, "GET", f"/api/v1/jobs/{job}", headers={"authorization": f"Bearer {key}"})[0] == 200

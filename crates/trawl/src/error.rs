@@ -44,6 +44,21 @@ impl FieldError {
     }
 }
 
+/// Runs a validation off the async workers. Validating request input can compile
+/// regular expressions and CSS selectors: bounded work, but CPU work, which runs on the
+/// one low-priority thread of [`crate::cpu`] so that a burst of it cannot stall other
+/// requests (health checks included).
+pub async fn validate_off_runtime<T, F>(validate: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, Vec<FieldError>> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::cpu::at_low_priority(validate)
+        .await
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("validation failed unexpectedly")))?
+        .map_err(AppError::Validation)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The request is malformed (bad JSON, wrong content type).

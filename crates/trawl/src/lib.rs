@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod crawl;
 pub mod edge;
 pub mod error;

@@ -1,5 +1,5 @@
 //! The audit log: security-relevant events, named after the OWASP logging vocabulary,
-//! appended to a hash chain (see `store::identity::AuditRecord::content_hash`).
+//! appended to a keyed hash chain (see `store::identity::AuditRecord::expected_hash`).
 //!
 //! Never put a secret in an event: no passwords, keys, tokens or cookies.
 
@@ -75,38 +75,66 @@ pub struct ChainReport {
     pub first_bad: Option<(i64, String)>,
 }
 
-/// Walks the whole chain, oldest first.
+impl ChainReport {
+    fn bad(rows: u64, seq: i64, why: &str) -> StoreResult<ChainReport> {
+        Ok(ChainReport {
+            rows,
+            first_bad: Some((seq, why.into())),
+        })
+    }
+}
+
+/// Walks the whole chain, oldest first, then checks that it ends at the anchored head.
+/// Rows are HMACs under the instance's key (rows from before the chain was keyed are
+/// plain SHA-256, and may only come first), so rewriting a row means knowing the key;
+/// the head, kept outside the table and sealed with the same key, catches a tail that
+/// was cut off.
 pub async fn verify_chain(store: &dyn Store) -> StoreResult<ChainReport> {
+    let key = store.audit_key().clone();
     let mut prev = GENESIS_HASH.to_string();
     let mut after = 0i64;
     let mut rows = 0u64;
+    let mut keyed_seen = false;
     loop {
         let page = store.audit_chain(after, 1000).await?;
         if page.is_empty() {
-            return Ok(ChainReport {
-                rows,
-                first_bad: None,
-            });
+            break;
         }
         for r in page {
             rows += 1;
             if r.prev_hash != prev {
-                return Ok(ChainReport {
+                return ChainReport::bad(
                     rows,
-                    first_bad: Some((
-                        r.seq,
-                        "does not link to the row before it (a row was removed or changed)".into(),
-                    )),
-                });
+                    r.seq,
+                    "does not link to the row before it (a row was removed or changed)",
+                );
             }
-            if r.content_hash() != r.hash {
-                return Ok(ChainReport {
-                    rows,
-                    first_bad: Some((r.seq, "its content does not match its hash".into())),
-                });
+            if keyed_seen && !r.is_keyed() {
+                return ChainReport::bad(rows, r.seq, "an unkeyed row follows keyed ones");
+            }
+            keyed_seen |= r.is_keyed();
+            if r.expected_hash(&key) != r.hash {
+                return ChainReport::bad(rows, r.seq, "its content does not match its hash");
             }
             prev = r.hash.clone();
             after = r.seq;
         }
+    }
+    match store.audit_head().await? {
+        Some(head) if !head.is_sealed_by(&key) => ChainReport::bad(
+            rows,
+            head.seq,
+            "the chain's head anchor is not sealed by this instance",
+        ),
+        Some(head) if head.seq != after || head.hash != prev => ChainReport::bad(
+            rows,
+            head.seq,
+            "the chain does not end at its anchored head (the newest rows were removed)",
+        ),
+        None if keyed_seen => ChainReport::bad(rows, after, "the chain's head anchor is missing"),
+        _ => Ok(ChainReport {
+            rows,
+            first_bad: None,
+        }),
     }
 }

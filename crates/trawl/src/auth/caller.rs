@@ -6,7 +6,8 @@
 //! 2. `X-API-Key: <key>`;
 //! 3. `?api_key=<key>`, only with `auth.allow_query_api_key` (the query string is never
 //!    logged);
-//! 4. the dashboard session cookie `__Host-trawl_session`. Unsafe methods must then
+//! 4. the dashboard session cookie (`__Host-trawl_session`, or `trawl_session` over plain
+//!    HTTP in development). Unsafe methods must then
 //!    pass the CSRF check (`http::middleware::csrf`) before they get here.
 //!
 //! The rate limiter authenticates the caller first (its budget is per key or user) and
@@ -20,8 +21,7 @@
 //!
 //! ```ignore
 //! async fn h(caller: Caller, State(s): State<AppState>) -> AppResult<Json<Value>> {
-//!     caller.require_scope(Scope::Scrape)?;   // 403 when the key lacks the scope
-//!     caller.require_role(Role::Operator)?;   // 403 below operator
+//!     caller.require(Scope::Scrape)?;   // 403 below the scope's role or without it
 //!     let team = caller.team_id;              // everything is scoped to this team;
 //!     …                                       // another team's row answers 404
 //! }
@@ -42,7 +42,7 @@ use uuid::Uuid;
 
 use super::roles::{Role, Scope};
 use super::rotation::{self, Rotated, RotationSlot};
-use super::{audit, jwt, keys, Auth, SESSION_COOKIE};
+use super::{audit, jwt, keys, Auth};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::identity::{KeyCredential, NewSession, Session, SessionKind};
@@ -62,6 +62,8 @@ pub struct Caller {
     pub via: Via,
     /// The key, session or token id used: recorded in the audit log.
     pub credential_id: Uuid,
+    /// For a JWT access token, the refresh-token family it belongs to (what logout ends).
+    pub token_family: Option<Uuid>,
     /// Where the request came from.
     pub meta: RequestMeta,
     /// Where refusals are recorded (`authz_fail`).
@@ -92,22 +94,23 @@ pub enum Via {
 }
 
 impl Caller {
-    /// 403 unless the caller holds `scope` (instance admins hold every scope).
-    pub fn require_scope(&self, scope: Scope) -> Result<(), AppError> {
-        if self.is_instance_admin || self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(self.refuse(format!("missing scope {scope}")))
+    /// The one authorization check every team route makes: 403 unless the caller's role
+    /// in the team reaches the least role `scope` needs **and** the credential holds
+    /// `scope`. Role and scope are never checked apart, so a key with an `admin` ceiling
+    /// but only `["scrape"]` cannot administer the team. Instance admins (users only,
+    /// never keys) pass every check.
+    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+        if self.is_instance_admin {
+            return Ok(());
         }
-    }
-
-    /// 403 unless the caller's role in the team is at least `role`.
-    pub fn require_role(&self, role: Role) -> Result<(), AppError> {
-        if self.is_instance_admin || self.role >= role {
-            Ok(())
-        } else {
-            Err(self.refuse(format!("needs role {role}")))
+        let needs = scope.min_role();
+        if self.role < needs {
+            return Err(self.refuse(format!("needs role {needs} for {scope}")));
         }
+        if !self.scopes.contains(&scope) {
+            return Err(self.refuse(format!("missing scope {scope}")));
+        }
+        Ok(())
     }
 
     /// 403 unless the caller is an instance admin.
@@ -231,7 +234,7 @@ fn presented_in(h: &HeaderMap, uri: &Uri, auth: &Auth) -> Result<Option<Presente
             }
         }
     }
-    Ok(session_cookie(h).map(Presented::Session))
+    Ok(session_cookie(h, auth.session_cookie_name()).map(Presented::Session))
 }
 
 /// The session token when the session cookie is the credential this request would be
@@ -253,15 +256,15 @@ pub async fn resolve_for_edge(parts: &mut Parts, state: &AppState) -> Option<Cal
     Some(caller)
 }
 
-/// The value of the session cookie, if the request carries one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of the session cookie `name`, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
@@ -329,6 +332,8 @@ async fn by_key(key: &str, state: &AppState) -> Result<Caller, AppError> {
     {
         return Err(AppError::Unauthorized);
     }
+    // A key never does more than the member who made it may do today.
+    let role = cred.effective_role().ok_or(AppError::Unauthorized)?;
     if auth.touch_due(k.id) {
         let store = state.store.clone();
         let id = k.id;
@@ -344,16 +349,17 @@ async fn by_key(key: &str, state: &AppState) -> Result<Caller, AppError> {
             created_by: k.created_by,
         },
         team_id: k.team_id,
-        role: k.role,
+        role,
         scopes: k
             .scopes
             .iter()
             .copied()
-            .filter(|s| s.min_role() <= k.role)
+            .filter(|s| s.min_role() <= role)
             .collect(),
         is_instance_admin: false,
         via: Via::ApiKey,
         credential_id: k.id,
+        token_family: None,
         meta: RequestMeta::default(),
         audit_to: None,
     })
@@ -365,7 +371,14 @@ async fn by_jwt(token: &str, state: &AppState) -> Result<Caller, AppError> {
         .jwt()
         .verify(token)
         .ok_or(AppError::Unauthorized)?;
-    user_caller(state, claims.sub, claims.team, Via::Jwt, claims.jti).await
+    // An access token lives only as long as its refresh family: logout, a password
+    // change or a replayed refresh token end it at once, not at its expiry.
+    if !state.store.token_family_live(claims.fam).await? {
+        return Err(AppError::Unauthorized);
+    }
+    let mut caller = user_caller(state, claims.sub, claims.team, Via::Jwt, claims.jti).await?;
+    caller.token_family = Some(claims.fam);
+    Ok(caller)
 }
 
 /// A user acting for `team`: checks the account is enabled and still a member.
@@ -397,6 +410,7 @@ pub(crate) async fn user_caller(
         is_instance_admin: user.is_admin,
         via,
         credential_id,
+        token_family: None,
         meta: RequestMeta::default(),
         audit_to: None,
     })
@@ -410,8 +424,8 @@ async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Call
         .await?
         .ok_or(AppError::Unauthorized)?;
     let now = Utc::now();
-    let idle = chrono::Duration::seconds(state.auth.settings().session_idle_secs as i64);
-    if s.revoked_at.is_some() || s.expires_at <= now || s.last_seen_at + idle <= now {
+    let idle = state.auth.session_idle_secs();
+    if !rotation::usable(&s, idle) {
         return Err(AppError::Unauthorized);
     }
     let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
@@ -422,9 +436,17 @@ async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Call
             return rotate(state, &s, caller, held, slot).await;
         }
     }
-    // Idle time is tracked to the minute: one write a minute per active session.
+    // Idle time is tracked to the minute: one write a minute per active session, and
+    // then the cookie's lifetime is renewed to the idle limit with it.
     if now - s.last_seen_at > chrono::Duration::seconds(60) {
         state.store.touch_session(s.id).await?;
+        if let Some(slot) = parts.extensions.get::<RotationSlot>() {
+            slot.fill(Rotated {
+                token: token.to_string(),
+                csrf: state.auth.csrf().token_for(token),
+                max_age: idle.min((s.expires_at - now).num_seconds()).max(1),
+            });
+        }
     }
     Ok(caller)
 }
@@ -460,7 +482,11 @@ async fn rotate(
         slot.fill(Rotated {
             token,
             csrf,
-            max_age: (old.expires_at - Utc::now()).num_seconds().max(1),
+            max_age: state
+                .auth
+                .session_idle_secs()
+                .min((old.expires_at - Utc::now()).num_seconds())
+                .max(1),
         });
     }
     Ok(caller)

@@ -27,6 +27,9 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The refresh-token family the token was issued with. Ending the family (logout,
+    /// a password change, a replayed refresh token) ends the access token with it.
+    pub fam: Uuid,
 }
 
 pub struct JwtKeys {
@@ -67,7 +70,7 @@ impl JwtKeys {
     }
 
     /// Issues an access token; returns it with its claims.
-    pub fn issue(&self, user: Uuid, team: Uuid) -> anyhow::Result<(String, Claims)> {
+    pub fn issue(&self, user: Uuid, team: Uuid, family: Uuid) -> anyhow::Result<(String, Claims)> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -77,6 +80,7 @@ impl JwtKeys {
             iat: now,
             exp: now + ACCESS_TTL_SECS,
             jti: Uuid::now_v7(),
+            fam: family,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| anyhow::anyhow!("cannot sign a token: {e}"))?;
@@ -122,7 +126,9 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_other_secrets_do_not() {
         let k = keys();
-        let (t, c) = k.issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        let (t, c) = k
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7())
+            .unwrap();
         assert_eq!(k.verify(&t).unwrap().jti, c.jti);
         let other = JwtKeys::new(Some(&Secret::new("b".repeat(40))));
         assert!(other.verify(&t).is_none());
@@ -131,7 +137,9 @@ mod tests {
     #[test]
     fn alg_none_is_refused() {
         let k = keys();
-        let (t, _) = k.issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        let (t, _) = k
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7())
+            .unwrap();
         let payload = t.split('.').nth(1).unwrap();
         let forged = format!(
             "{}.{payload}.",

@@ -5,7 +5,7 @@
 //!
 //! ```ignore
 //! async fn handler(caller: Caller, State(s): State<AppState>) -> AppResult<Json<Value>> {
-//!     caller.require_scope(Scope::Scrape)?; // 403 `forbidden` when missing
+//!     caller.require(Scope::Scrape)?;       // 403: role below the scope's, or no scope
 //!     let team = caller.team_id;             // scope every query to this team
 //!     …
 //! }
@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::http::HeaderValue;
 use uuid::Uuid;
 
 pub use caller::{Caller, Principal, RequestMeta, Via};
@@ -35,9 +36,13 @@ pub use roles::{Role, Scope};
 use crate::config::{AuthConfig, Config};
 use crate::store::identity::KeyCredential;
 
-/// The session cookie. `__Host-` binds it to this host, path `/`, and (in browsers that
-/// enforce it) a secure origin.
-pub const SESSION_COOKIE: &str = "__Host-trawl_session";
+/// The session cookie wherever cookies are `Secure` (staging, production, an `https`
+/// public URL): `__Host-` binds it to this host, path `/` and a secure origin.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-trawl_session";
+/// The session cookie over plain `http` in development. Browsers drop a `__Host-`
+/// cookie that lacks `Secure`, so there it carries no prefix; it is never read where
+/// cookies are `Secure`, so a cookie planted over plain HTTP cannot stand in for it.
+pub const PLAIN_SESSION_COOKIE: &str = "trawl_session";
 /// Header carrying the session's CSRF token on unsafe requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a key lookup is remembered: revocation is seen on every node within this.
@@ -99,6 +104,35 @@ impl Auth {
 
     pub fn cookie_secure(&self) -> bool {
         self.inner.cookie_secure
+    }
+
+    /// The session cookie's name on this instance.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.inner.cookie_secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            PLAIN_SESSION_COOKIE
+        }
+    }
+
+    /// The session cookie's idle lifetime: a browser forgets it when the server would.
+    pub fn session_idle_secs(&self) -> i64 {
+        (self.inner.settings.session_idle_secs as i64)
+            .min(self.inner.settings.session_absolute_secs as i64)
+    }
+
+    /// The `Set-Cookie` value for a session token (an empty value with age 0 clears it).
+    pub fn session_cookie_header(&self, value: &str, max_age: i64) -> HeaderValue {
+        let name = self.session_cookie_name();
+        let secure = if self.inner.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        ))
+        .expect("cookie text is ASCII")
     }
 
     pub fn jwt(&self) -> &jwt::JwtKeys {
@@ -251,13 +285,43 @@ pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, &'static str> {
     }
 }
 
-/// Creates an account after checking the email and password rules.
+/// Creates an account after checking the email and password rules (the library and
+/// CLI path: the account may be the instance's first, and so its admin).
 pub async fn create_user(
     store: &dyn crate::store::Store,
     email: &str,
     password: String,
     team: Option<(Uuid, Role)>,
     only_if_first: bool,
+    invite: Option<String>,
+) -> Result<crate::store::identity::User, crate::error::AppError> {
+    let first = if only_if_first {
+        FirstAccount::Only
+    } else {
+        FirstAccount::Allowed
+    };
+    create_account(store, email, password, team, first, invite).await
+}
+
+/// Whether an account being created may be, or must be, the instance's first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstAccount {
+    /// It may be the first (and then becomes the instance admin) or a later one.
+    Allowed,
+    /// Only as the first: later accounts are refused (`registration_closed`).
+    Only,
+    /// Never the first (`setup_required`): anonymous registration in staging and
+    /// production, where the first admin comes only from `trawl users create-admin`.
+    Refused,
+}
+
+/// Creates an account after checking the email and password rules.
+pub async fn create_account(
+    store: &dyn crate::store::Store,
+    email: &str,
+    password: String,
+    team: Option<(Uuid, Role)>,
+    first: FirstAccount,
     invite: Option<String>,
 ) -> Result<crate::store::identity::User, crate::error::AppError> {
     use crate::error::{AppError, FieldError};
@@ -279,7 +343,8 @@ pub async fn create_user(
             email,
             password_hash: hash,
             team,
-            only_if_first,
+            only_if_first: first == FirstAccount::Only,
+            may_be_first: first != FirstAccount::Refused,
             invite,
         })
         .await?)

@@ -12,13 +12,15 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use chrono::Utc;
 
-use super::caller::session_cookie;
-use super::{Role, CSRF_HEADER, SESSION_COOKIE};
+use super::caller::session_credential;
+use super::{keys, Role, CSRF_HEADER};
 use crate::http::AppState;
+use crate::store::identity::{Session, SessionKind};
 
 /// The privileges a session is bound to.
 pub fn privilege(is_instance_admin: bool, role: Role) -> String {
@@ -48,24 +50,27 @@ impl RotationSlot {
     }
 }
 
-/// The `Set-Cookie` value for a session token (an empty value with age 0 clears it).
-pub fn session_cookie_header(secure: bool, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .expect("cookie text is ASCII")
-}
-
-/// Middleware: sends the replacement cookie (and its CSRF token) when authentication
-/// rotated the session during this request.
+/// Middleware: keeps the browser's session cookie in step with the server.
+/// - A cookie that names no live session (ended, expired, idle, unknown) is taken off
+///   the request, which then goes on as anonymous, and cleared in the response: a dead
+///   cookie must not turn a login into a CSRF refusal.
+/// - When authentication rotated or renewed the session during this request, the
+///   response carries the new cookie (and its CSRF token).
 pub async fn set_rotated_cookie(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    if session_cookie(req.headers()).is_none() {
+    let name = state.auth.session_cookie_name();
+    let Some(token) = session_credential(req.headers(), req.uri(), &state.auth) else {
         return next.run(req).await;
+    };
+    if !session_is_live(&state, &token).await {
+        strip_cookie(req.headers_mut(), name);
+        let mut res = next.run(req).await;
+        res.headers_mut()
+            .append(header::SET_COOKIE, state.auth.session_cookie_header("", 0));
+        return res;
     }
     let slot = RotationSlot::default();
     req.extensions_mut().insert(slot.clone());
@@ -74,11 +79,75 @@ pub async fn set_rotated_cookie(
         let h = res.headers_mut();
         h.append(
             header::SET_COOKIE,
-            session_cookie_header(state.auth.cookie_secure(), &r.token, r.max_age),
+            state.auth.session_cookie_header(&r.token, r.max_age),
         );
         if let Ok(v) = HeaderValue::from_str(&r.csrf) {
             h.insert(HeaderName::from_static(CSRF_HEADER), v);
         }
     }
     res
+}
+
+/// Whether `token` names a browser session that may still be used. A store error
+/// counts as live: the request then meets the same error where it authenticates,
+/// rather than losing its cookie to a passing fault.
+async fn session_is_live(state: &AppState, token: &str) -> bool {
+    match state
+        .store
+        .session_by_hash(&keys::hash_token(token), SessionKind::Browser)
+        .await
+    {
+        Ok(Some(s)) => usable(&s, state.auth.session_idle_secs()),
+        Ok(None) => false,
+        Err(_) => true,
+    }
+}
+
+/// A browser session is usable until it is revoked, reaches its end of life, or has
+/// been idle for `idle_secs`.
+pub fn usable(s: &Session, idle_secs: i64) -> bool {
+    let now = Utc::now();
+    s.revoked_at.is_none()
+        && s.expires_at > now
+        && s.last_seen_at + chrono::Duration::seconds(idle_secs) > now
+}
+
+/// Removes cookie `name` from every `Cookie` header, keeping the others.
+fn strip_cookie(headers: &mut HeaderMap, name: &str) {
+    let kept: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|kv| !kv.is_empty() && kv.split_once('=').is_none_or(|(k, _)| k != name))
+        .map(str::to_string)
+        .collect();
+    headers.remove(header::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&kept.join("; ")) {
+        if !kept.is_empty() {
+            headers.insert(header::COOKIE, v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripping_a_cookie_keeps_the_others() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; trawl_session=x"),
+        );
+        h.append(header::COOKIE, HeaderValue::from_static("b=2"));
+        strip_cookie(&mut h, "trawl_session");
+        assert_eq!(h.get_all(header::COOKIE).iter().count(), 1);
+        assert_eq!(h[header::COOKIE], "a=1; b=2");
+        strip_cookie(&mut h, "a");
+        strip_cookie(&mut h, "b");
+        assert!(h.get(header::COOKIE).is_none());
+    }
 }

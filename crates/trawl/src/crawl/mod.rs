@@ -43,7 +43,16 @@ impl CrawlHandler {
         CrawlHandler { scraper, config }
     }
 
-    fn plan(&self, kind: &str, payload: &Value) -> Result<CrawlPlan, JobError> {
+    /// The payload as a plan, made on the low-priority thread (`crate::cpu`): it
+    /// compiles the request's path patterns, CPU work that must not hold up requests.
+    async fn plan(&self, kind: &str, payload: &Value) -> Result<CrawlPlan, JobError> {
+        let (this, kind, payload) = (self.config.clone(), kind.to_string(), payload.clone());
+        crate::cpu::at_low_priority(move || Self::plan_now(&this, &kind, &payload))
+            .await
+            .ok_or_else(|| JobError::Permanent("planning failed unexpectedly".into()))?
+    }
+
+    fn plan_now(config: &Config, kind: &str, payload: &Value) -> Result<CrawlPlan, JobError> {
         let invalid = |errs: Vec<crate::error::FieldError>| {
             let fields: Vec<String> = errs
                 .iter()
@@ -54,11 +63,11 @@ impl CrawlHandler {
         if kind == BATCH_KIND {
             let request =
                 options::BatchRequest::from_json(payload).map_err(|e| invalid(vec![e]))?;
-            Ok(request.validate(&self.config.crawl).map_err(invalid)?.0)
+            Ok(request.validate(&config.crawl).map_err(invalid)?.0)
         } else {
             let request: CrawlRequest =
                 options::from_json(payload).map_err(|e| invalid(vec![e]))?;
-            request.validate(&self.config.crawl).map_err(invalid)
+            request.validate(&config.crawl).map_err(invalid)
         }
     }
 }
@@ -88,7 +97,7 @@ impl CrawlHandler {
         notifier: Option<Notifier>,
         attempts: i32,
     ) -> Result<Value, JobError> {
-        let plan = self.plan(&ctx.kind, &ctx.payload)?;
+        let plan = self.plan(&ctx.kind, &ctx.payload).await?;
         let stored = ctx.store.crawl_frontier(ctx.id).await?;
         let resume = Resume {
             queued: stored.queued,

@@ -1,6 +1,6 @@
 //! Crawl requests as Firecrawl's v2 API names them, validated into a [`CrawlPlan`].
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -219,15 +219,76 @@ pub(crate) fn checked_limit(
     })
 }
 
-fn compile(field: &str, patterns: &[String], errors: &mut Vec<FieldError>) -> Vec<Regex> {
+/// Bounds on `includePaths` and `excludePaths`. A compiled pattern costs CPU in
+/// proportion to its size, so request input may only ask for a bounded amount of it:
+/// at most this many patterns per list,
+pub const MAX_PATTERNS: usize = 100;
+/// of at most this many bytes in all,
+pub const MAX_PATTERN_BYTES: usize = 8 * 1024;
+/// each compiling to at most this much memory (`\\w{100}` alone exceeds it),
+const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+/// and both lists together compiled within this time.
+pub const PATTERN_BUDGET: Duration = Duration::from_millis(250);
+
+/// Compiles one list of path patterns: duplicates are dropped, and the first invalid
+/// pattern, an over-long list or a spent `deadline` ends the work with an error naming
+/// the field. Compiling is CPU work: callers on the async runtime run validation
+/// through `tokio::task::spawn_blocking`.
+fn compile(
+    field: &str,
+    patterns: &[String],
+    deadline: Instant,
+    errors: &mut Vec<FieldError>,
+) -> Vec<Regex> {
+    if patterns.len() > MAX_PATTERNS {
+        errors.push(FieldError::new(
+            field,
+            format!("must hold at most {MAX_PATTERNS} patterns"),
+        ));
+        return Vec::new();
+    }
+    if patterns.iter().map(String::len).sum::<usize>() > MAX_PATTERN_BYTES {
+        errors.push(FieldError::new(
+            field,
+            format!("must hold at most {MAX_PATTERN_BYTES} bytes of patterns in all"),
+        ));
+        return Vec::new();
+    }
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
-        match regex::RegexBuilder::new(p).size_limit(1 << 20).build() {
+        if !seen.insert(p.as_str()) {
+            continue;
+        }
+        if Instant::now() >= deadline {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "patterns too costly to compile within {} ms",
+                    PATTERN_BUDGET.as_millis()
+                ),
+            ));
+            return out;
+        }
+        match regex::RegexBuilder::new(p)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+        {
             Ok(r) => out.push(r),
-            Err(_) => errors.push(FieldError::new(
-                format!("{field}[{i}]"),
-                "must be a valid regular expression",
-            )),
+            Err(regex::Error::CompiledTooBig(_)) => {
+                errors.push(FieldError::new(
+                    format!("{field}[{i}]"),
+                    "must be a simpler regular expression (it compiles too large)",
+                ));
+                return out;
+            }
+            Err(_) => {
+                errors.push(FieldError::new(
+                    format!("{field}[{i}]"),
+                    "must be a valid regular expression",
+                ));
+                return out;
+            }
         }
     }
     out
@@ -240,8 +301,9 @@ impl CrawlRequest {
             .map_err(|e| errors.push(e))
             .ok();
         let limit = checked_limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT, &mut errors);
-        let include = compile("includePaths", &self.include_paths, &mut errors);
-        let exclude = compile("excludePaths", &self.exclude_paths, &mut errors);
+        let deadline = Instant::now() + PATTERN_BUDGET;
+        let include = compile("includePaths", &self.include_paths, deadline, &mut errors);
+        let exclude = compile("excludePaths", &self.exclude_paths, deadline, &mut errors);
         let delay = match self.delay {
             None => Duration::from_millis(config.delay_ms),
             Some(d) if d.is_finite() && (0.0..=60.0).contains(&d) => {

@@ -72,9 +72,23 @@ impl SsrfGuard {
             Some(url::Host::Ipv6(ip)) if !self.permits("", IpAddr::V6(ip)) => {
                 Err(FetchError::BlockedAddress(ip.to_string()))
             }
+            // `localhost` and its subdomains (RFC 6761), with or without the final dot,
+            // name this machine whatever a resolver says: refused without a lookup.
+            Some(url::Host::Domain(name))
+                if is_loopback_name(name)
+                    && !self.permits(name, IpAddr::V4(Ipv4Addr::LOCALHOST))
+                    && !self.permits(name, IpAddr::V6(Ipv6Addr::LOCALHOST)) =>
+            {
+                Err(FetchError::BlockedAddress(name.to_string()))
+            }
             Some(_) => Ok(()),
         }
     }
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 /// Resolves names with the system resolver and keeps only permitted addresses.

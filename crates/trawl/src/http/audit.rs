@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::openapi::ApiErrors;
 use super::AppState;
-use crate::auth::{Caller, Role, Scope};
+use crate::auth::{Caller, Scope};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiQuery;
 use crate::store::identity::{AuditFilter, AuditRecord};
@@ -84,8 +84,7 @@ async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> AppResult<Response> {
-    caller.require_role(Role::Admin)?;
-    caller.require_scope(Scope::Admin)?;
+    caller.require(Scope::Admin)?;
     let jsonl = match q.format.as_deref() {
         None | Some("json") => false,
         Some("jsonl") => true,

@@ -17,10 +17,10 @@ use super::extract::ApiJson;
 use super::openapi::ApiErrors;
 use super::AppState;
 use crate::auth::caller::{session_cookie, user_caller};
-use crate::auth::rotation::{privilege, session_cookie_header};
+use crate::auth::rotation::privilege;
 use crate::auth::throttle::FailureOutcome;
 use crate::auth::{
-    self, audit, jwt, keys, normalize_email, password, Caller, RequestMeta, Role, Via,
+    self, audit, jwt, keys, normalize_email, password, Caller, FirstAccount, RequestMeta, Role, Via,
 };
 use crate::config::Registration;
 use crate::error::{AppError, AppResult};
@@ -40,6 +40,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(change_password))
         .routes(routes!(me))
+        .routes(routes!(default_team))
+        .routes(routes!(accept_invite))
         .routes(routes!(csrf_token))
 }
 
@@ -49,7 +51,8 @@ struct Credentials {
     email: String,
     #[schema(value_type = String, format = Password)]
     password: Secret,
-    /// The team to act for; default: `default` if a member, else the first.
+    /// The team to act for; default: the account's default team
+    /// (`PUT /api/v1/auth/default-team`).
     team_id: Option<Uuid>,
 }
 
@@ -66,15 +69,27 @@ struct NewAccount {
     invite: Option<Secret>,
 }
 
+/// What registration answers, whether or not the address already had an account:
+/// the answer never tells which emails exist. Sign in with the credentials to use it.
+#[derive(Serialize, ToSchema)]
+struct Registered {
+    /// Always `accepted`.
+    status: &'static str,
+    /// The address, as normalised.
+    email: String,
+}
+
 /// Creates an account: when registration is open, with an invite, or for the first
-/// user, who becomes the instance admin.
+/// user, who becomes the instance admin (in development only: in staging and
+/// production the first admin comes from `trawl users create-admin`). An address that
+/// already has an account gets the same `202` as a new one, and nothing changes.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/register",
     tag = "auth",
     security(()),
     request_body = NewAccount,
-    responses((status = 201, description = "The new account", body = UserView), ApiErrors)
+    responses((status = 202, description = "Accepted: sign in to use the account", body = Registered), ApiErrors)
 )]
 async fn register(
     State(state): State<AppState>,
@@ -86,40 +101,72 @@ async fn register(
     let password = body.password.expose().to_string();
     let store = state.store.as_ref();
     let invite = body.invite.as_ref().map(|t| keys::hash_token(t.expose()));
-    let user = match (mode, invite) {
+    // Anonymous requests never make the first admin where it matters.
+    let first_allowed = if state.config.env.is_strict() {
+        FirstAccount::Refused
+    } else {
+        FirstAccount::Allowed
+    };
+    let created = match (mode, invite) {
         // Closed means closed: only the first account, which becomes the admin.
         (Registration::Closed, _) | (Registration::Invite, None) => {
-            auth::create_user(store, &email, password, None, true, None).await?
+            let first = match first_allowed {
+                FirstAccount::Refused => FirstAccount::Refused,
+                _ => FirstAccount::Only,
+            };
+            auth::create_account(store, &email, password, None, first, None).await
         }
         (Registration::Open | Registration::Invite, Some(invite)) => {
-            auth::create_user(store, &email, password, None, false, Some(invite)).await?
+            auth::create_account(store, &email, password, None, first_allowed, Some(invite)).await
         }
         (Registration::Open, None) => {
             // Anyone may join; a later account gets a team of its own (the first one
             // becomes instance admin and admin of `default` in the store).
-            let user = auth::create_user(store, &email, password, None, false, None).await?;
-            if !user.is_admin {
-                store
-                    .create_team(Uuid::now_v7(), &email, Some(user.id))
-                    .await?;
+            match auth::create_account(store, &email, password, None, first_allowed, None).await {
+                Ok(user) if !user.is_admin => {
+                    let team = Uuid::now_v7();
+                    store.create_team(team, &email, Some(user.id)).await?;
+                    store.set_default_team(user.id, Some(team)).await?;
+                    Ok(user)
+                }
+                other => other,
             }
-            user
         }
     };
     let mut e = audit::event(audit::USER_CREATED, &meta);
-    e.actor_type = "user".into();
-    e.actor_id = Some(user.id.to_string());
-    e.target = Some(format!("user:{}", user.id));
-    e.reason = Some(
-        if body.invite.is_some() {
-            "registration with an invite"
-        } else {
-            "self-registration"
+    match created {
+        Ok(user) => {
+            e.actor_type = "user".into();
+            e.actor_id = Some(user.id.to_string());
+            e.target = Some(format!("user:{}", user.id));
+            e.reason = Some(
+                if body.invite.is_some() {
+                    "registration with an invite"
+                } else {
+                    "self-registration"
+                }
+                .into(),
+            );
         }
-        .into(),
-    );
+        // Taken: the same answer as a new account; only the audit log knows.
+        Err(AppError::Conflict {
+            code: "email_taken",
+            ..
+        }) => {
+            e.outcome = "failure".into();
+            e.reason = Some("registration for an address that has an account".into());
+        }
+        Err(other) => return Err(other),
+    }
     audit::record(store, e).await;
-    Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Registered {
+            status: "accepted",
+            email,
+        }),
+    )
+        .into_response())
 }
 
 /// An account as the auth endpoints show it.
@@ -204,9 +251,12 @@ async fn check_password(
             None if user.is_admin && state.store.team_by_id(t).await?.is_some() => (t, Role::Admin),
             None => return Err(AppError::invalid("team_id", "not a team of this account")),
         },
-        None => match memberships
-            .iter()
-            .find(|m| m.team.id == DEFAULT_TEAM)
+        // The team the user chose (or was given when the account was made); only for
+        // accounts from before that choice existed, `default`, then the first team.
+        None => match user
+            .default_team_id
+            .and_then(|d| memberships.iter().find(|m| m.team.id == d))
+            .or_else(|| memberships.iter().find(|m| m.team.id == DEFAULT_TEAM))
             .or(memberships.first())
         {
             Some(m) => (m.team.id, m.role),
@@ -228,7 +278,7 @@ async fn check_password(
 }
 
 fn cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    session_cookie_header(state.auth.cookie_secure(), value, max_age)
+    state.auth.session_cookie_header(value, max_age)
 }
 
 fn no_store(mut r: Response) -> Response {
@@ -257,7 +307,7 @@ struct LoginView {
     security(()),
     request_body = Credentials,
     responses(
-        (status = 200, description = "Logged in; the session is in the `__Host-trawl_session` cookie", body = LoginView),
+        (status = 200, description = "Logged in; the session is in the `__Host-trawl_session` cookie (`trawl_session` over plain HTTP in development)", body = LoginView),
         ApiErrors
     )
 )]
@@ -268,7 +318,7 @@ async fn login(
     ApiJson(body): ApiJson<Credentials>,
 ) -> AppResult<Response> {
     let (user, team, role) = check_password(&state, &meta, &body).await?;
-    if let Some(old) = session_cookie(&headers) {
+    if let Some(old) = session_cookie(&headers, state.auth.session_cookie_name()) {
         if let Some(s) = state
             .store
             .session_by_hash(&keys::hash_token(&old), SessionKind::Browser)
@@ -305,12 +355,16 @@ async fn login(
         expires_in: absolute,
     })
     .into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, cookie(&state, &token, absolute));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&state, &token, state.auth.session_idle_secs()),
+    );
     Ok(no_store(r))
 }
 
-/// Ends the cookie session (with any other credential, only clears the cookie).
+/// Ends the credential's session: the cookie session, or for a bearer access token its
+/// whole refresh-token family, after which neither the access token nor any refresh
+/// token of the family is accepted. A key has no session to end.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/logout",
@@ -318,8 +372,18 @@ async fn login(
     responses((status = 204, description = "Logged out"), ApiErrors)
 )]
 async fn logout(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
-    if caller.via == Via::Session {
-        state.store.revoke_session(caller.credential_id).await?;
+    let ended = match (caller.via, caller.token_family) {
+        (Via::Session, _) => {
+            state.store.revoke_session(caller.credential_id).await?;
+            true
+        }
+        (Via::Jwt, Some(family)) => {
+            state.store.revoke_family(family).await?;
+            true
+        }
+        _ => false,
+    };
+    if ended {
         let mut e = audit::by(audit::event(audit::SESSION_REVOKED, &caller.meta), &caller);
         e.reason = Some("logout".into());
         audit::record(state.store.as_ref(), e).await;
@@ -353,7 +417,7 @@ async fn issue_tokens(
     team: Uuid,
     family: Uuid,
 ) -> AppResult<Response> {
-    let (access, claims) = state.auth.jwt().issue(user, team)?;
+    let (access, claims) = state.auth.jwt().issue(user, team, family)?;
     let refresh = keys::opaque_token();
     state
         .store
@@ -533,7 +597,8 @@ async fn csrf_token(
             "a CSRF token belongs to a cookie session; keys and bearer tokens need none",
         ));
     }
-    let token = session_cookie(&headers).ok_or(AppError::Unauthorized)?;
+    let token =
+        session_cookie(&headers, state.auth.session_cookie_name()).ok_or(AppError::Unauthorized)?;
     Ok(no_store(
         Json(CsrfView {
             csrf_token: state.auth.csrf().token_for(&token),
@@ -574,4 +639,92 @@ async fn me(caller: Caller) -> Json<MeView> {
         scopes: caller.scopes,
         is_instance_admin: caller.is_instance_admin,
     })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DefaultTeamBody {
+    /// A team the caller is a member of.
+    team_id: Uuid,
+}
+
+/// Chooses where the caller's logins and tokens act when they name no `team_id`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/auth/default-team",
+    tag = "auth",
+    request_body = DefaultTeamBody,
+    responses((status = 204, description = "Chosen"), ApiErrors)
+)]
+async fn default_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<DefaultTeamBody>,
+) -> AppResult<StatusCode> {
+    let user_id = caller.require_user()?;
+    if state
+        .store
+        .role_in_team(user_id, body.team_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::invalid("team_id", "not a team of this account"));
+    }
+    state
+        .store
+        .set_default_team(user_id, Some(body.team_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AcceptInviteBody {
+    /// The invite's token (`inv_…`).
+    #[schema(value_type = String)]
+    invite: Secret,
+}
+
+/// The team an accepted invite joined, with the role it gave.
+#[derive(Serialize, ToSchema)]
+struct Joined {
+    team_id: Uuid,
+    role: Role,
+}
+
+/// Joins a team with an invite, as the signed-in user: the only way an existing account
+/// enters a team, so nobody is enrolled without their consent. The caller's default
+/// team does not change.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/invites/accept",
+    tag = "auth",
+    request_body = AcceptInviteBody,
+    responses((status = 200, description = "Joined", body = Joined), ApiErrors)
+)]
+async fn accept_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<AcceptInviteBody>,
+) -> AppResult<Json<Joined>> {
+    let user_id = caller.require_user()?;
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let (team_id, role) = state
+        .store
+        .accept_invite(
+            &keys::hash_token(body.invite.expose()),
+            user_id,
+            &user.email,
+        )
+        .await?;
+    let mut e = audit::by(audit::event(audit::ROLE_CHANGED, &caller.meta), &caller);
+    e.team_id = Some(team_id);
+    e.target = Some(format!("user:{user_id}"));
+    e.reason = Some(format!("joined with an invite as {role}"));
+    audit::record(state.store.as_ref(), e).await;
+    Ok(Json(Joined { team_id, role }))
 }

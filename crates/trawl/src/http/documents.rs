@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::extract::ApiQuery;
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
-use crate::auth::{Caller, Role, Scope};
+use crate::auth::{Caller, Scope};
 use crate::crawl::options::{BatchRequest, MAX_BATCH_URLS};
 use crate::crawl::BATCH_KIND;
 use crate::error::{AppError, AppResult, FieldError};
@@ -187,7 +187,7 @@ async fn list(
     caller: Caller,
     ApiQuery(filters): ApiQuery<Filters>,
 ) -> AppResult<Json<CursorPage<DocumentRow>>> {
-    caller.require_scope(Scope::DocumentsRead)?;
+    caller.require(Scope::DocumentsRead)?;
     if filters.format.is_some() {
         return Err(AppError::invalid("format", "applies to /export only"));
     }
@@ -237,7 +237,7 @@ async fn show(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    caller.require_scope(Scope::DocumentsRead)?;
+    caller.require(Scope::DocumentsRead)?;
     let doc = state
         .store
         .get_document(caller.team_id, parse_doc_id(&id)?)
@@ -268,9 +268,9 @@ async fn remove(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    caller.require_scope(Scope::DocumentsRead)?;
+    // The right first: a caller without it learns nothing about which ids exist.
+    caller.require(Scope::JobsWrite)?;
     let id = parse_doc_id(&id)?;
-    // Existence first, so a viewer learns nothing about another team's ids.
     if state
         .store
         .get_document(caller.team_id, id)
@@ -279,8 +279,6 @@ async fn remove(
     {
         return Err(AppError::NotFound("document"));
     }
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::JobsWrite)?;
     state.store.delete_document(caller.team_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -410,7 +408,7 @@ async fn export(
     caller: Caller,
     ApiQuery(filters): ApiQuery<Filters>,
 ) -> AppResult<Response> {
-    caller.require_scope(Scope::DocumentsRead)?;
+    caller.require(Scope::DocumentsRead)?;
     let format = match non_empty(&filters.format).unwrap_or("jsonl") {
         "jsonl" | "ndjson" => ExportFormat::JsonLines,
         "csv" => ExportFormat::Csv,
@@ -553,8 +551,7 @@ async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> AppResult<(StatusCode, Json<ImportView>)> {
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::Scrape)?;
+    caller.require(Scope::Scrape)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

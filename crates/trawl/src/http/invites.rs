@@ -1,6 +1,7 @@
 //! `/api/v1/teams/{id}/invites`: team admins invite people into the team with a role.
 //! The token is shown once, at creation; whoever registers with it
-//! (`POST /api/v1/auth/register {"invite": …}`) joins the team with that role. Invites
+//! (`POST /api/v1/auth/register {"invite": …}`), or accepts it signed in to an existing
+//! account (`POST /api/v1/auth/invites/accept`), joins the team with that role. Invites
 //! are single-use, expire, may be bound to one address, and can be revoked unused.
 
 use axum::extract::{Path, State};
@@ -17,7 +18,7 @@ use super::extract::ApiJson;
 use super::openapi::{ApiErrors, DataList};
 use super::teams::visible_team;
 use super::AppState;
-use crate::auth::{audit, keys, normalize_email, Caller, Role};
+use crate::auth::{audit, keys, normalize_email, Caller, Role, Scope};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::identity::{Invite, NewInvite};
 
@@ -35,18 +36,18 @@ const TEAM_ID: &str = "The team's id";
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewInviteBody {
-    role: Role,
+pub(super) struct NewInviteBody {
+    pub role: Role,
     /// Only this address may redeem it.
-    email: Option<String>,
+    pub email: Option<String>,
     /// Default 72.
     #[schema(minimum = 1, maximum = 720)]
-    expires_in_hours: Option<u32>,
+    pub expires_in_hours: Option<u32>,
 }
 
 /// An invite as the API shows it.
 #[derive(Serialize, ToSchema)]
-struct InviteView {
+pub(super) struct InviteView {
     id: Uuid,
     team_id: Uuid,
     role: Role,
@@ -107,7 +108,19 @@ async fn create(
     ApiJson(body): ApiJson<NewInviteBody>,
 ) -> AppResult<(StatusCode, Json<InviteView>)> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
+    caller.require(Scope::Admin)?;
+    let invite = issue(&state, &caller, team, body).await?;
+    Ok((StatusCode::CREATED, Json(invite)))
+}
+
+/// Creates an invite into `team` (whose admin rights the caller has been checked for)
+/// and returns it with its token, shown this once.
+pub(super) async fn issue(
+    state: &AppState,
+    caller: &Caller,
+    team: Uuid,
+    body: NewInviteBody,
+) -> AppResult<InviteView> {
     let mut errors = Vec::new();
     let email = match body.email.as_deref().map(normalize_email) {
         Some(Ok(e)) => Some(e),
@@ -143,7 +156,7 @@ async fn create(
             expires_at: Utc::now() + chrono::Duration::hours(i64::from(hours)),
         })
         .await?;
-    let mut e = audit::by(audit::event(audit::INVITE_CREATED, &caller.meta), &caller);
+    let mut e = audit::by(audit::event(audit::INVITE_CREATED, &caller.meta), caller);
     e.team_id = Some(team);
     e.target = Some(format!("invite:{}", invite.id));
     e.reason = Some(format!("invited as {}", invite.role));
@@ -151,7 +164,7 @@ async fn create(
     let mut out = invite_json(&invite);
     // Shown once: only its hash is kept.
     out.token = Some(token);
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok(out)
 }
 
 /// The team's invites, in every state (team admins).
@@ -168,7 +181,7 @@ async fn list(
     Path(id): Path<String>,
 ) -> AppResult<Json<DataList<InviteView>>> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
+    caller.require(Scope::Admin)?;
     let invites = state.store.list_invites(team).await?;
     Ok(Json(DataList {
         data: invites.iter().map(invite_json).collect(),
@@ -192,7 +205,7 @@ async fn revoke(
     Path((id, invite_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
+    caller.require(Scope::Admin)?;
     let invite_id = Uuid::parse_str(&invite_id).map_err(|_| AppError::NotFound("invite"))?;
     if !state.store.revoke_invite(invite_id, team).await? {
         return Err(AppError::NotFound("invite"));

@@ -14,10 +14,11 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiQuery};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
-use crate::auth::{audit, Caller, Role, Scope};
+use crate::auth::{audit, Caller, Scope};
+use crate::config::Config;
 use crate::crawl::map::MapRequest;
 use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{validate_off_runtime, AppError, AppResult, FieldError};
 use crate::scrape::options::ScrapeOptions;
 use crate::store::documents::{DocumentQuery, DocumentRow, Page};
 use crate::store::jobs::{Enqueued, Job, JobFilter, JobLookup, JobState, NewJob};
@@ -47,7 +48,7 @@ async fn team_job(state: &AppState, caller: &Caller, id: &str) -> AppResult<Job>
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewJobBody {
-    /// `scrape`, `crawl`, `batch`, or another registered kind.
+    /// `scrape`, `crawl`, `batch` or `map`.
     kind: String,
     /// The kind's options: for `scrape`, `crawl` and `batch` the body of `POST
     /// /v2/scrape`, `/v2/crawl` and `/v2/batch/scrape`, checked by the same rules.
@@ -67,16 +68,24 @@ const KINDS_WITH_WEBHOOKS: &[&str] = &[
     crate::crawl::BATCH_KIND,
 ];
 
-/// The scope a kind needs besides `jobs:write`: a job does what its `/v2` endpoint
-/// does, so it needs what that endpoint needs (a key limited to `map` cannot crawl
-/// through this door either).
-fn kind_scope(kind: &str) -> Option<Scope> {
-    match kind {
-        crate::scrape::job::KIND | crate::crawl::BATCH_KIND => Some(Scope::Scrape),
-        crate::crawl::KIND => Some(Scope::Crawl),
-        crate::crawl::map::KIND => Some(Scope::Map),
-        _ => None,
-    }
+/// The kinds the API may enqueue, with the scope each needs besides `jobs:write`: a job
+/// does what its `/v2` endpoint does, so it needs what that endpoint needs (a key limited
+/// to `map` cannot crawl through this door either). Every other registered kind
+/// (webhook deliveries, schedule ticks, maintenance) is internal: enqueued by Trawl
+/// itself and never addressable from a request, whatever the caller's role.
+const USER_KINDS: [(&str, Scope); 4] = [
+    (crate::scrape::job::KIND, Scope::Scrape),
+    (crate::crawl::BATCH_KIND, Scope::Scrape),
+    (crate::crawl::KIND, Scope::Crawl),
+    (crate::crawl::map::KIND, Scope::Map),
+];
+
+fn user_kind_scope(kind: &str) -> AppResult<Scope> {
+    USER_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, scope)| *scope)
+        .ok_or_else(|| AppError::invalid("kind", "must be one of scrape, crawl, batch, map"))
 }
 
 /// Queues a job for the caller's team (operators).
@@ -92,15 +101,9 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<NewJobBody>,
 ) -> AppResult<(StatusCode, Json<Enqueued>)> {
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::JobsWrite)?;
-    if let Some(scope) = kind_scope(&body.kind) {
-        caller.require_scope(scope)?;
-    }
-    if state.jobs.registry.handler(&body.kind).is_none() {
-        return Err(AppError::invalid("kind", "no such job kind"));
-    }
-    validate_payload(&state, &body.kind, &body.payload)?;
+    caller.require(Scope::JobsWrite)?;
+    caller.require(user_kind_scope(&body.kind)?)?;
+    validate_payload(&state, &body.kind, &body.payload).await?;
     let mut payload = body.payload;
     if let Some(hook) = body.webhook.filter(|w| !w.is_null()) {
         if !KINDS_WITH_WEBHOOKS.contains(&body.kind.as_str()) {
@@ -142,7 +145,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Job>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     Ok(Json(team_job(&state, &caller, &id).await?))
 }
 
@@ -159,9 +162,8 @@ async fn cancel(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Job>> {
+    caller.require(Scope::JobsWrite)?;
     let job = team_job(&state, &caller, &id).await?;
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::JobsWrite)?;
     let job = state.jobs.cancel(job.id).await?;
     let mut e = audit::by(audit::event(audit::JOB_CANCELLED, &caller.meta), &caller);
     e.target = Some(format!("job:{}", job.id));
@@ -172,8 +174,23 @@ async fn cancel(
 /// Checks a scraping job's payload with the same rules as the endpoints that take the
 /// same options, so a bad request fails now rather than when a worker runs it. Field
 /// names are prefixed with `payload.`.
-fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<()> {
-    let errors: Vec<FieldError> = match kind {
+async fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<()> {
+    let (kind, payload, config) = (kind.to_string(), payload.clone(), state.config.clone());
+    validate_off_runtime(move || {
+        let errors = payload_errors(&config, &kind, &payload);
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(errors
+            .into_iter()
+            .map(|e| FieldError::new(format!("payload.{}", e.field), e.rule))
+            .collect())
+    })
+    .await
+}
+
+fn payload_errors(config: &Config, kind: &str, payload: &Value) -> Vec<FieldError> {
+    match kind {
         crate::scrape::job::KIND => {
             let url = payload.get("url").and_then(Value::as_str).unwrap_or("");
             let mut errors = parse_http_url("url", url)
@@ -187,11 +204,11 @@ fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<
             errors
         }
         crate::crawl::KIND => match from_json::<CrawlRequest>(payload) {
-            Ok(req) => req.validate(&state.config.crawl).err().unwrap_or_default(),
+            Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
             Err(e) => vec![e],
         },
         crate::crawl::BATCH_KIND => match BatchRequest::from_json(payload) {
-            Ok(req) => req.validate(&state.config.crawl).err().unwrap_or_default(),
+            Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
             Err(e) => vec![e],
         },
         crate::crawl::map::KIND => match MapRequest::from_json(payload) {
@@ -199,16 +216,7 @@ fn validate_payload(state: &AppState, kind: &str, payload: &Value) -> AppResult<
             Err(e) => vec![e],
         },
         _ => Vec::new(),
-    };
-    if errors.is_empty() {
-        return Ok(());
     }
-    Err(AppError::Validation(
-        errors
-            .into_iter()
-            .map(|e| FieldError::new(format!("payload.{}", e.field), e.rule))
-            .collect(),
-    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -240,7 +248,7 @@ async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<CursorPage<Job>>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let mut errors = Vec::new();
     let job_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => s
@@ -294,9 +302,8 @@ async fn retry(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<Job>> {
+    caller.require(Scope::JobsWrite)?;
     let job = team_job(&state, &caller, &id).await?;
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::JobsWrite)?;
     Ok(Json(state.jobs.retry(job.id).await?))
 }
 
@@ -326,8 +333,8 @@ async fn pages(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PagesQuery>,
 ) -> AppResult<Json<CursorPage<DocumentRow>>> {
+    caller.require(Scope::DocumentsRead)?;
     let job = team_job(&state, &caller, &id).await?;
-    caller.require_scope(Scope::DocumentsRead)?;
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 100"));

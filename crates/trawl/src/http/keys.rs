@@ -25,8 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 fn require_key_admin(caller: &Caller) -> AppResult<()> {
-    caller.require_role(Role::Admin)?;
-    caller.require_scope(Scope::Admin)
+    caller.require(Scope::Admin)
 }
 
 /// The team's keys (never the key text).

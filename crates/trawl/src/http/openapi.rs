@@ -88,9 +88,10 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             SESSION,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::auth::SESSION_COOKIE,
-                "The dashboard session from `POST /api/v1/auth/login`; requests that change \
-                 state must also send its CSRF token in `X-CSRF-Token`",
+                crate::auth::SECURE_SESSION_COOKIE,
+                "The dashboard session from `POST /api/v1/auth/login` (named `trawl_session` \
+                 over plain HTTP in development, where browsers refuse `__Host-` cookies); \
+                 requests that change state must also send its CSRF token in `X-CSRF-Token`",
             ))),
         );
     }

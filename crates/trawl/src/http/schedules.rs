@@ -16,8 +16,8 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiQuery};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
-use crate::auth::{audit, Caller, Role, Scope};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::auth::{audit, Caller, Scope};
+use crate::error::{validate_off_runtime, AppError, AppResult, FieldError};
 use crate::jobs::schedule::next_tick;
 use crate::schedule::{view, Draft, ScheduleBody, ScheduleView};
 use crate::store::jobs::Schedule;
@@ -79,8 +79,7 @@ async fn team_schedule(state: &AppState, caller: &Caller, id: &str) -> AppResult
 
 /// Operators and up, with the scope to write jobs (a schedule writes jobs).
 fn require_writer(caller: &Caller) -> AppResult<()> {
-    caller.require_role(Role::Operator)?;
-    caller.require_scope(Scope::JobsWrite)
+    caller.require(Scope::JobsWrite)
 }
 
 async fn record(state: &AppState, caller: &Caller, s: &Schedule, action: &str) {
@@ -104,15 +103,15 @@ async fn create(
     ApiJson(body): ApiJson<ScheduleBody>,
 ) -> AppResult<(StatusCode, Json<ScheduleView>)> {
     require_writer(&caller)?;
-    let new = Draft::create(body)
-        .and_then(|d| {
-            d.validate(
-                caller.team_id,
-                &state.config,
-                state.scraper.fetcher().guard(),
-            )
-        })
-        .map_err(AppError::Validation)?;
+    let (team, config, guard) = (
+        caller.team_id,
+        state.config.clone(),
+        state.scraper.fetcher().guard().clone(),
+    );
+    let new = validate_off_runtime(move || {
+        Draft::create(body).and_then(|d| d.validate(team, &config, &guard))
+    })
+    .await?;
     let s = state.store.create_schedule(&new).await?;
     record(&state, &caller, &s, "created").await;
     Ok((StatusCode::CREATED, Json(view(&s))))
@@ -131,7 +130,7 @@ async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<CursorPage<ScheduleView>>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let limit = q.limit()?;
     let rows = state
         .store
@@ -159,7 +158,7 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<ScheduleView>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     Ok(Json(view(&team_schedule(&state, &caller, &id).await?)))
 }
 
@@ -178,15 +177,15 @@ async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ScheduleBody>,
 ) -> AppResult<Json<ScheduleView>> {
-    let current = team_schedule(&state, &caller, &id).await?;
     require_writer(&caller)?;
-    let mut new = Draft::patch(&current, body)
-        .validate(
-            caller.team_id,
-            &state.config,
-            state.scraper.fetcher().guard(),
-        )
-        .map_err(AppError::Validation)?;
+    let current = team_schedule(&state, &caller, &id).await?;
+    let draft = Draft::patch(&current, body);
+    let (team, config, guard) = (
+        caller.team_id,
+        state.config.clone(),
+        state.scraper.fetcher().guard().clone(),
+    );
+    let mut new = validate_off_runtime(move || draft.validate(team, &config, &guard)).await?;
     // The next tick moves only when the timing changed.
     if new.cron == current.cron && new.timezone == current.timezone {
         new.next_run_at = current.next_run_at;
@@ -213,8 +212,8 @@ async fn remove(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let s = team_schedule(&state, &caller, &id).await?;
     require_writer(&caller)?;
+    let s = team_schedule(&state, &caller, &id).await?;
     if !state
         .store
         .delete_schedule_by_id(caller.team_id, s.id)
@@ -232,8 +231,8 @@ async fn set_paused(
     id: &str,
     paused: bool,
 ) -> AppResult<Json<ScheduleView>> {
-    let s = team_schedule(state, caller, id).await?;
     require_writer(caller)?;
+    let s = team_schedule(state, caller, id).await?;
     // Resuming starts from the next tick after now: ticks missed while paused are skipped.
     let next = if paused {
         None
@@ -298,7 +297,7 @@ async fn runs(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<CursorPage<ScheduleRun>>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;
     let limit = q.limit()?;
     let rows = state.store.schedule_runs(s.id, q.cursor()?, limit).await?;
@@ -347,7 +346,7 @@ async fn run_pages(
     Path((id, job_id)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<Page>,
 ) -> AppResult<Json<RunPages>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let s = team_schedule(&state, &caller, &id).await?;
     let job_id = Uuid::parse_str(&job_id).map_err(|_| AppError::NotFound("run"))?;
     let run = state

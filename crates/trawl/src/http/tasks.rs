@@ -45,7 +45,7 @@ async fn create(
     caller: Caller,
     V2Json(body): V2Json<Value>,
 ) -> AppResult<(StatusCode, Json<TaskQueued>)> {
-    caller.require_scope(Scope::Scrape)?;
+    caller.require(Scope::Scrape)?;
     let url = body.get("url").and_then(Value::as_str).unwrap_or_default();
     let mut errors = Vec::new();
     if let Err(e) = parse_http_url("url", url) {
@@ -103,7 +103,7 @@ async fn status(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<TaskStatus>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let job = team_job(&state, &caller, &id, KIND).await?;
     let mut out = TaskStatus {
         id: job.id,

@@ -11,9 +11,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiJson;
+use super::invites::{self, InviteView, NewInviteBody};
 use super::openapi::{ApiErrors, DataList};
 use super::AppState;
-use crate::auth::{audit, normalize_email, Caller, Principal, Role};
+use crate::auth::{audit, Caller, Principal, Role, Scope};
 use crate::error::{AppError, AppResult};
 use crate::store::identity::{Member, Team};
 
@@ -184,7 +185,7 @@ async fn members(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AddMember {
-    /// The email of an existing account.
+    /// The address to invite.
     email: String,
     role: Role,
 }
@@ -196,42 +197,38 @@ struct MemberRole {
     role: Role,
 }
 
-/// Adds an existing account to the team, or changes their role (team admins).
+/// Invites an address into the team with a role (team admins). Nobody is enrolled
+/// without consent: this creates an invite bound to the address, which an existing
+/// account accepts (`POST /api/v1/auth/invites/accept`) and a new one registers with.
+/// The answer is the same whether or not the address has an account.
 #[utoipa::path(
     post,
     path = "/api/v1/teams/{id}/members",
     tag = "teams",
     params(("id" = Uuid, Path, description = "The team's id")),
     request_body = AddMember,
-    responses((status = 201, description = "The member", body = MemberRole), ApiErrors)
+    responses((status = 202, description = "Invited: the invite, with its token", body = InviteView), ApiErrors)
 )]
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
-) -> AppResult<(StatusCode, Json<MemberRole>)> {
+) -> AppResult<(StatusCode, Json<InviteView>)> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
-    let email = normalize_email(&body.email).map_err(|r| AppError::invalid("email", r))?;
-    let user = state
-        .store
-        .user_by_email(&email)
-        .await?
-        .ok_or_else(|| AppError::invalid("email", "no account has this email"))?;
-    state.store.set_member(team, user.id, body.role).await?;
-    let mut e = audit::by(audit::event(audit::ROLE_CHANGED, &caller.meta), &caller);
-    e.team_id = Some(team);
-    e.target = Some(format!("user:{}", user.id));
-    e.reason = Some(format!("added as {}", body.role));
-    audit::record(state.store.as_ref(), e).await;
-    Ok((
-        StatusCode::CREATED,
-        Json(MemberRole {
-            user_id: user.id,
+    caller.require(Scope::Admin)?;
+    let invite = invites::issue(
+        &state,
+        &caller,
+        team,
+        NewInviteBody {
             role: body.role,
-        }),
-    ))
+            email: Some(body.email),
+            expires_in_hours: None,
+        },
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(invite)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -259,7 +256,7 @@ async fn set_role(
     ApiJson(body): ApiJson<SetRole>,
 ) -> AppResult<Json<MemberRole>> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
+    caller.require(Scope::Admin)?;
     let user_id = Uuid::parse_str(&user_id).map_err(|_| AppError::NotFound("member"))?;
     if state.store.role_in_team(user_id, team).await?.is_none() {
         return Err(AppError::NotFound("member"));
@@ -293,7 +290,7 @@ async fn remove_member(
     Path((id, user_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     let team = visible_team(&state, &caller, &id).await?;
-    caller.require_role(Role::Admin)?;
+    caller.require(Scope::Admin)?;
     let user_id = Uuid::parse_str(&user_id).map_err(|_| AppError::NotFound("member"))?;
     if !state.store.remove_member(team, user_id).await? {
         return Err(AppError::NotFound("member"));

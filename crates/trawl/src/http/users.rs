@@ -63,9 +63,11 @@ async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Json<UserDetail>> {
     let id = parse_id(&id)?;
-    // Users see themselves; instance admins see everyone; others get 404.
-    if !caller.is_instance_admin && caller.user_id() != Some(id) {
-        return Err(AppError::NotFound("user"));
+    // Users see themselves; instance admins see everyone. Anyone else is refused
+    // before any lookup, so the answer says nothing about which ids exist.
+    let is_self = matches!(caller.principal, auth::Principal::User { id: me } if me == id);
+    if !is_self {
+        caller.require_instance_admin()?;
     }
     let user = state
         .store

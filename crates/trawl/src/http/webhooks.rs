@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::openapi::ApiErrors;
 use super::AppState;
-use crate::auth::{audit, Caller, Role, Scope};
+use crate::auth::{audit, Caller, Scope};
 use crate::error::AppResult;
 use crate::webhook::sign;
 
@@ -36,8 +36,7 @@ struct WebhookSecret {
     responses((status = 200, description = "The secret", body = WebhookSecret), ApiErrors)
 )]
 async fn secret(State(state): State<AppState>, caller: Caller) -> AppResult<Json<WebhookSecret>> {
-    caller.require_role(Role::Admin)?;
-    caller.require_scope(Scope::Admin)?;
+    caller.require(Scope::Admin)?;
     let secret = sign::team_secret(state.config.secret.as_ref(), caller.team_id);
     let e = audit::by(
         audit::event(audit::WEBHOOK_SECRET_READ, &caller.meta),

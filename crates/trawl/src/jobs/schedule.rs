@@ -24,7 +24,14 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// Parses a 5-field (`min hour dom month dow`) or 6-field (with seconds first) cron
 /// expression.
+/// Longest cron expression accepted (request input: parsing and searching for the next
+/// tick cost time in proportion to it).
+pub const MAX_CRON_LEN: usize = 128;
+
 pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
+    if expr.len() > MAX_CRON_LEN {
+        return Err(format!("must be at most {MAX_CRON_LEN} characters"));
+    }
     CronParser::builder()
         .seconds(Seconds::Optional)
         .build()

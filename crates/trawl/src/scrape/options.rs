@@ -111,6 +111,11 @@ impl ScrapePlan {
     }
 }
 
+/// At most this many `includeTags` (and as many `excludeTags`),
+pub const MAX_SELECTORS: usize = 100;
+/// of at most this many bytes in all.
+pub const MAX_SELECTOR_BYTES: usize = 4 * 1024;
+
 pub const MIN_TIMEOUT_MS: u64 = 1_000;
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
 
@@ -161,19 +166,30 @@ impl ScrapeOptions {
             ("includeTags", &self.include_tags),
             ("excludeTags", &self.exclude_tags),
         ] {
-            if list.len() > 100 {
+            // Selectors are parsed here and matched against every element of every
+            // page, so request input may only ask for a bounded amount of that work.
+            if list.len() > MAX_SELECTORS {
                 errors.push(FieldError::new(
                     format!("{prefix}{name}"),
-                    "must hold at most 100 selectors",
+                    format!("must hold at most {MAX_SELECTORS} selectors"),
                 ));
+                continue;
             }
-            for (i, sel) in list.iter().enumerate() {
-                if !trawl_extract::is_valid_selector(sel) {
-                    errors.push(FieldError::new(
-                        format!("{prefix}{name}[{i}]"),
-                        "must be a valid CSS selector",
-                    ));
-                }
+            if list.iter().map(String::len).sum::<usize>() > MAX_SELECTOR_BYTES {
+                errors.push(FieldError::new(
+                    format!("{prefix}{name}"),
+                    format!("must hold at most {MAX_SELECTOR_BYTES} bytes of selectors in all"),
+                ));
+                continue;
+            }
+            if let Some(i) = list
+                .iter()
+                .position(|sel| !trawl_extract::is_valid_selector(sel))
+            {
+                errors.push(FieldError::new(
+                    format!("{prefix}{name}[{i}]"),
+                    "must be a valid CSS selector",
+                ));
             }
         }
         let mut headers = Vec::new();

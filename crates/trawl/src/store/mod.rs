@@ -95,6 +95,7 @@ pub fn migrations_current(list: &[MigrationInfo]) -> bool {
 pub async fn connect(config: &Config) -> StoreResult<Arc<dyn Store>> {
     let url = config.database_url();
     let kind = DatabaseKind::of(&url).map_err(|e| StoreError::Other(e.into()))?;
+    let audit_key = identity::AuditKey::from_secret(config.secret.as_ref());
     Ok(match kind {
         DatabaseKind::Sqlite => Arc::new(
             sqlite::SqliteStore::connect(
@@ -102,10 +103,13 @@ pub async fn connect(config: &Config) -> StoreResult<Arc<dyn Store>> {
                 config.database.pool_size,
                 Duration::from_millis(config.database.busy_timeout_ms),
             )
-            .await?,
+            .await?
+            .with_audit_key(audit_key),
         ),
-        DatabaseKind::Postgres => {
-            Arc::new(postgres::PgStore::connect(&url, config.database.pool_size).await?)
-        }
+        DatabaseKind::Postgres => Arc::new(
+            postgres::PgStore::connect(&url, config.database.pool_size)
+                .await?
+                .with_audit_key(audit_key),
+        ),
     })
 }

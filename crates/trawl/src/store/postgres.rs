@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
+use super::identity::AuditKey;
 use super::{migrate, MigrationInfo, PoolStats, Store, StoreResult};
 use crate::config::DatabaseKind;
 
@@ -14,6 +15,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// What the audit chain's rows and head are keyed with.
+    pub(crate) audit_key: AuditKey,
 }
 
 impl PgStore {
@@ -28,7 +31,16 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            audit_key: AuditKey::from_secret(None),
+        })
+    }
+
+    /// Keys the audit chain with `key` (from the instance secret).
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = key;
+        self
     }
 }
 

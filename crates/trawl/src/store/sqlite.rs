@@ -10,6 +10,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
+use super::identity::AuditKey;
 use super::inline_reads::InlineReads;
 use super::search_index::{Background, SearchIndex};
 use super::{migrate, MigrationInfo, PoolStats, Store, StoreError, StoreResult};
@@ -28,9 +29,17 @@ pub struct SqliteStore {
     pub(crate) background: Background,
     /// Indexes stored documents for search after they are written (`search_index`).
     pub(crate) search_index: Arc<SearchIndex>,
+    /// What the audit chain's rows and head are keyed with.
+    pub(crate) audit_key: AuditKey,
 }
 
 impl SqliteStore {
+    /// Keys the audit chain with `key` (from the instance secret).
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = key;
+        self
+    }
+
     pub async fn connect(url: &str, pool_size: u32, busy_timeout: Duration) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -73,6 +82,7 @@ impl SqliteStore {
             inline,
             background,
             search_index,
+            audit_key: AuditKey::from_secret(None),
         })
     }
 }

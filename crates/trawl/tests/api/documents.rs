@@ -288,17 +288,17 @@ both_backends! {
         let mut ids = Vec::new();
         for _ in 0..3 {
             let r = app.client.post(app.url("/api/v1/jobs")).bearer_auth(&op)
-                .json(&json!({"kind": "noop", "payload": {}}))
+                .json(&json!({"kind": "scrape", "payload": {"url": "http://127.0.0.1:9/"}}))
                 .send().await.unwrap();
             assert_eq!(r.status().as_u16(), 201);
             let body: Value = r.json().await.unwrap();
             ids.push(body["id"].as_str().unwrap().to_string());
         }
-        let (status, mine) = get_json(&app, &op, "/api/v1/jobs?kind=noop&limit=2").await;
+        let (status, mine) = get_json(&app, &op, "/api/v1/jobs?kind=scrape&limit=2").await;
         assert_eq!(status, 200, "{mine}");
         assert_eq!(mine["data"].as_array().unwrap().len(), 2);
         let cursor = mine["next_cursor"].as_str().unwrap();
-        let (_, more) = get_json(&app, &op, &format!("/api/v1/jobs?kind=noop&limit=2&cursor={cursor}")).await;
+        let (_, more) = get_json(&app, &op, &format!("/api/v1/jobs?kind=scrape&limit=2&cursor={cursor}")).await;
         assert!(!more["data"].as_array().unwrap().is_empty());
         let (_, theirs) = get_json(&app, &stranger, "/api/v1/jobs").await;
         assert_eq!(theirs["data"], json!([]));

@@ -347,7 +347,7 @@ async fn browser_session(app: &TestApp) -> (String, String) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 202);
     let r = app
         .client
         .post(app.url("/api/v1/auth/login"))

@@ -34,6 +34,8 @@ const SERVED: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/password"),
     ("get", "/api/v1/auth/me"),
     ("get", "/api/v1/auth/csrf"),
+    ("put", "/api/v1/auth/default-team"),
+    ("post", "/api/v1/auth/invites/accept"),
     ("get", "/api/v1/users"),
     ("post", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),

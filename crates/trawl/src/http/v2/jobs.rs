@@ -17,7 +17,7 @@ use super::{team_job, V2Json};
 use crate::auth::{Caller, Scope};
 use crate::crawl::options::{from_json, BatchRequest};
 use crate::crawl::{CrawlProgress, CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
-use crate::error::{AppError, AppResult};
+use crate::error::{validate_off_runtime, AppError, AppResult};
 use crate::http::extract::ApiQuery;
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
@@ -44,9 +44,9 @@ pub async fn start_crawl(
     caller: Caller,
     V2Json(req): V2Json<CrawlRequest>,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::Crawl)?;
-    req.validate(&state.config.crawl)
-        .map_err(AppError::Validation)?;
+    caller.require(Scope::Crawl)?;
+    let (checked, config) = (req.clone(), state.config.clone());
+    validate_off_runtime(move || checked.validate(&config.crawl)).await?;
     check_webhook(&state, req.webhook.as_ref())?;
     let payload = serde_json::to_value(&req).map_err(anyhow::Error::new)?;
     let job = NewJob::new(caller.team_id, CRAWL_KIND, payload);
@@ -74,11 +74,10 @@ pub async fn start_batch(
     headers: HeaderMap,
     V2Json(payload): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::Scrape)?;
+    caller.require(Scope::Scrape)?;
     let req = BatchRequest::from_json(&payload).map_err(|e| AppError::Validation(vec![e]))?;
-    let (_, invalid) = req
-        .validate(&state.config.crawl)
-        .map_err(AppError::Validation)?;
+    let (checked, config) = (req.clone(), state.config.clone());
+    let (_, invalid) = validate_off_runtime(move || checked.validate(&config.crawl)).await?;
     check_webhook(&state, req.webhook.as_ref())?;
     let mut job = NewJob::new(caller.team_id, BATCH_KIND, payload);
     if let Some(key) = headers.get("x-idempotency-key") {
@@ -186,7 +185,7 @@ async fn status(
     kind: &str,
     q: &HashMap<String, String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let (skip, limit) = parse_page(q)?;
     let job = team_job(state, caller, id, kind).await?;
     let (counts, stored) = progress(state, &job).await?;
@@ -236,7 +235,7 @@ async fn status(
 }
 
 async fn cancel(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::JobsWrite)?;
+    caller.require(Scope::JobsWrite)?;
     let job = team_job(state, caller, id, kind).await?;
     if job.state == JobState::Cancelled {
         return Ok(Json(json!({"success": true, "status": "cancelled"})));
@@ -246,7 +245,7 @@ async fn cancel(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppR
 }
 
 async fn errors(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let job = team_job(state, caller, id, kind).await?;
     let failures = state.store.crawl_failures(job.id, 10_000).await?;
     let mut errors = Vec::new();
@@ -401,7 +400,7 @@ pub async fn active_crawls(
     State(state): State<AppState>,
     caller: Caller,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::JobsRead)?;
+    caller.require(Scope::JobsRead)?;
     let mut crawls = Vec::new();
     for s in [JobState::Running, JobState::Queued, JobState::Failed] {
         let jobs = state

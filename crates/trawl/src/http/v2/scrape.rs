@@ -40,7 +40,7 @@ pub async fn scrape(
     caller: Caller,
     V2Json(body): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::Scrape)?;
+    caller.require(Scope::Scrape)?;
     // The options sit beside `url` at the top level; read both from the one object.
     let url: String = match body.get("url") {
         None | Some(Value::Null) => String::new(),
@@ -85,7 +85,7 @@ pub async fn map(
     caller: Caller,
     V2Json(req): V2Json<MapRequest>,
 ) -> AppResult<Json<Value>> {
-    caller.require_scope(Scope::Map)?;
+    caller.require(Scope::Map)?;
     let plan = req.validate().map_err(AppError::Validation)?;
     let links = map_site(&state.scraper, &state.config.fetch.user_agent, &plan).await?;
     Ok(Json(json!({ "success": true, "links": links })))

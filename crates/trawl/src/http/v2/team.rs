@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::schemas::{Concurrency, CreditUsage, QueueStatus, TokenUsage};
-use crate::auth::Caller;
+use crate::auth::{Caller, Scope};
 use crate::error::AppResult;
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
@@ -44,6 +44,7 @@ fn max_concurrency(state: &AppState) -> u32 {
     responses((status = 200, description = "Concurrency", body = Concurrency), V2Errors)
 )]
 pub async fn concurrency(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require(Scope::JobsRead)?;
     let running = count(&state, &caller, JobState::Running).await?;
     Ok(Json(json!({
         "success": true,
@@ -59,6 +60,7 @@ pub async fn concurrency(State(state): State<AppState>, caller: Caller) -> AppRe
     responses((status = 200, description = "Queue", body = QueueStatus), V2Errors)
 )]
 pub async fn queue_status(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require(Scope::JobsRead)?;
     let running = count(&state, &caller, JobState::Running).await?;
     let waiting = count(&state, &caller, JobState::Queued).await?
         + count(&state, &caller, JobState::Failed).await?;

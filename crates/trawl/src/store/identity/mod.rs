@@ -31,6 +31,8 @@ pub struct User {
     pub is_admin: bool,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Where a login or token without `team_id` acts, while the user is a member.
+    pub default_team_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,10 @@ pub struct NewUser {
     pub team: Option<(Uuid, Role)>,
     /// Refuse (`registration_closed`) unless this is the instance's first account.
     pub only_if_first: bool,
+    /// Whether this account may be the instance's first, which becomes its admin.
+    /// Anonymous registration in staging and production may not (`setup_required`):
+    /// there the first admin comes from `trawl users create-admin`.
+    pub may_be_first: bool,
     /// The hash of an invite token to redeem with the account: its team and role become
     /// the account's membership, in the same transaction (`invite_invalid` if the
     /// invite is unknown, spent, revoked, expired or for another address).
@@ -133,6 +139,32 @@ pub struct KeyCredential {
     pub key: ApiKey,
     /// The user who created it has been disabled: the key stops working with them.
     pub creator_disabled: bool,
+    /// What its creator may still do in the key's team.
+    pub creator: KeyCreator,
+}
+
+/// The standing of a key's creator in the key's team. A key acts with the lesser of its
+/// own role ceiling and its creator's current role, so demoting or removing a member
+/// takes their keys down with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCreator {
+    /// Made by the instance's operator (`trawl keys create`): its ceiling alone counts.
+    Operator,
+    /// The creator's current role in the team (an instance admin counts as admin).
+    Holds(Role),
+    /// The creator is no longer a member of the team: the key is refused.
+    Gone,
+}
+
+impl KeyCredential {
+    /// The role the key acts with now, or `None` when it may not act at all.
+    pub fn effective_role(&self) -> Option<Role> {
+        match self.creator {
+            KeyCreator::Operator => Some(self.key.role),
+            KeyCreator::Holds(r) => Some(self.key.role.min(r)),
+            KeyCreator::Gone => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,8 +268,8 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// Builds the row that follows `prev_hash`, hash included.
-    pub fn chained(a: &NewAudit, prev_hash: String) -> AuditRecord {
+    /// Builds the row that follows `prev_hash`, its keyed hash included.
+    pub fn chained(a: &NewAudit, prev_hash: String, key: &AuditKey) -> AuditRecord {
         let mut r = AuditRecord {
             seq: 0,
             id: Uuid::now_v7(),
@@ -260,14 +292,15 @@ impl AuditRecord {
             prev_hash,
             hash: String::new(),
         };
-        r.hash = r.content_hash();
+        r.hash = format!("{KEYED_PREFIX}{}", key.mac(r.canonical().as_bytes()));
         r
     }
 
-    /// SHA-256 over every field but `seq` and `hash`, and the previous row's hash: an
-    /// edited row no longer matches its hash, a deleted one breaks the next row's link.
-    pub fn content_hash(&self) -> String {
-        let canonical = serde_json::json!([
+    /// Every field but `seq` and `hash`, and the previous row's hash, in one canonical
+    /// text: what a row's hash covers. An edited row no longer matches its hash, a
+    /// deleted one breaks the next row's link.
+    fn canonical(&self) -> String {
+        serde_json::json!([
             self.id,
             self.occurred_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -285,8 +318,90 @@ impl AuditRecord {
             // serde_json's maps are sorted, so JSONB's key order does not matter.
             self.details,
             self.prev_hash,
-        ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        ])
+        .to_string()
+    }
+
+    /// The hash this row should carry: an HMAC under `key` for rows written since the
+    /// chain was keyed (`m1:` before the hex), plain SHA-256 for older rows.
+    pub fn expected_hash(&self, key: &AuditKey) -> String {
+        if self.is_keyed() {
+            format!("{KEYED_PREFIX}{}", key.mac(self.canonical().as_bytes()))
+        } else {
+            hex::encode(Sha256::digest(self.canonical().as_bytes()))
+        }
+    }
+
+    /// Whether the row was written under the keyed chain.
+    pub fn is_keyed(&self) -> bool {
+        self.hash.starts_with(KEYED_PREFIX)
+    }
+}
+
+/// Marks a row hash that is an HMAC, not plain SHA-256.
+const KEYED_PREFIX: &str = "m1:";
+
+/// The audit chain's key, derived from the instance secret. Without the secret nobody
+/// can recompute a row's hash: rewriting a row and every later hash no longer passes
+/// `trawl audit verify`, as it would with plain SHA-256.
+#[derive(Clone)]
+pub struct AuditKey([u8; 32]);
+
+impl AuditKey {
+    /// Domain-separated from the secret's other uses. Without a secret (library use),
+    /// a fixed key: the chain then guards against accidents, not against an attacker.
+    pub fn from_secret(secret: Option<&crate::secret::Secret>) -> AuditKey {
+        let mut h = Sha256::new();
+        h.update(b"trawl/audit/hmac/v1\0");
+        if let Some(s) = secret {
+            h.update(s.expose().as_bytes());
+        }
+        AuditKey(h.finalize().into())
+    }
+
+    /// Hex HMAC-SHA256 of `data`.
+    pub fn mac(&self, data: &[u8]) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut m = hmac::Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key");
+        m.update(data);
+        hex::encode(m.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey([redacted])")
+    }
+}
+
+/// The chain's newest row, anchored outside `audit_log` with a MAC: a truncated tail
+/// leaves a head that names a row no longer there, and a head cannot be moved back to
+/// an earlier row without the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    pub mac: String,
+}
+
+impl AuditHead {
+    pub fn sealed(key: &AuditKey, seq: i64, hash: &str) -> AuditHead {
+        AuditHead {
+            seq,
+            hash: hash.to_string(),
+            mac: key.mac(format!("head\0{seq}\0{hash}").as_bytes()),
+        }
+    }
+
+    pub fn is_sealed_by(&self, key: &AuditKey) -> bool {
+        let expected = AuditHead::sealed(key, self.seq, &self.hash).mac;
+        // Constant time: the MAC is compared against a secret-derived value.
+        expected.len() == self.mac.len()
+            && expected
+                .bytes()
+                .zip(self.mac.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }
 
@@ -324,6 +439,17 @@ pub trait IdentityStore: Send + Sync {
     async fn role_in_team(&self, user_id: Uuid, team_id: Uuid) -> StoreResult<Option<Role>>;
     /// Adds a member or changes their role.
     async fn set_member(&self, team_id: Uuid, user_id: Uuid, role: Role) -> StoreResult<()>;
+    /// Sets (or clears) the user's default team.
+    async fn set_default_team(&self, user_id: Uuid, team_id: Option<Uuid>) -> StoreResult<()>;
+    /// Redeems an invite for an existing account, in one transaction: the invite is
+    /// spent and the user joins its team with its role (`invite_invalid` if it is
+    /// unknown, spent, revoked, expired or bound to another address).
+    async fn accept_invite(
+        &self,
+        hash: &str,
+        user_id: Uuid,
+        email: &str,
+    ) -> StoreResult<(Uuid, Role)>;
     async fn remove_member(&self, team_id: Uuid, user_id: Uuid) -> StoreResult<bool>;
     async fn list_members(&self, team_id: Uuid) -> StoreResult<Vec<Member>>;
 
@@ -352,6 +478,9 @@ pub trait IdentityStore: Send + Sync {
     /// Spends a refresh token atomically: of two concurrent uses, one is `Fresh`.
     async fn use_refresh_token(&self, hash: &str) -> StoreResult<RefreshUse>;
     async fn revoke_family(&self, family_id: Uuid) -> StoreResult<u64>;
+    /// Whether refresh-token family `family_id` still has a token that was never
+    /// revoked (access tokens of a family live only as long as it does).
+    async fn token_family_live(&self, family_id: Uuid) -> StoreResult<bool>;
 
     /// Appends an event to the chain (serialised with other appends).
     async fn append_audit(&self, a: &NewAudit) -> StoreResult<AuditRecord>;
@@ -359,6 +488,10 @@ pub trait IdentityStore: Send + Sync {
     async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
     /// Oldest first, from `after_seq`, for checking the chain.
     async fn audit_chain(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The chain's anchored head, if a keyed row was ever written.
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>>;
+    /// The key this store chains audit rows with.
+    fn audit_key(&self) -> &AuditKey;
 }
 
 fn parse_role(s: &str) -> StoreResult<Role> {
@@ -401,6 +534,15 @@ fn invite_invalid() -> StoreError {
     StoreError::Conflict {
         code: "invite_invalid",
         message: "the invite is unknown, used, revoked, expired or for another address".into(),
+    }
+}
+
+fn setup_required() -> StoreError {
+    StoreError::Conflict {
+        code: "setup_required",
+        message: "this instance has no admin yet: create the first one with \
+                  `trawl users create-admin`"
+            .into(),
     }
 }
 

@@ -15,9 +15,10 @@ use super::rows::{
     INVITE_COLS, KEY_COLS, SESSION_COLS, USER_COLS,
 };
 use super::{
-    invite_invalid, parse_role, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
-    AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey, NewAudit,
-    NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
+    invite_invalid, parse_role, registration_closed, scopes_json, setup_required, unique_or,
+    ApiKey, AuditFilter, AuditHead, AuditKey, AuditRecord, IdentityStore, Invite, KeyCredential,
+    Member, Membership, NewApiKey, NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session,
+    SessionKind, Team, User, GENESIS_HASH,
 };
 use crate::auth::Role;
 use crate::store::jobs::DEFAULT_TEAM;
@@ -69,6 +70,28 @@ async fn end_user_sessions(conn: &mut sqlx::PgConnection, user: Uuid) -> StoreRe
     Ok(())
 }
 
+/// Spends an invite for `user` (whose address must match a bound invite) and returns
+/// its team and role.
+async fn redeem_invite(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    hash: &str,
+    user: Uuid,
+    email: &str,
+) -> StoreResult<(Uuid, Role)> {
+    let row = sqlx::query(
+        "UPDATE invites SET used_at = now(), used_by = $2 WHERE token_hash = $1 \
+         AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() \
+         AND (email IS NULL OR email = $3) RETURNING team_id, role",
+    )
+    .bind(hash)
+    .bind(user)
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(invite_invalid)?;
+    Ok((row.try_get("team_id")?, parse_role(row.try_get("role")?)?))
+}
+
 #[async_trait]
 impl IdentityStore for PgStore {
     async fn create_user(&self, u: &NewUser) -> StoreResult<User> {
@@ -81,6 +104,9 @@ impl IdentityStore for PgStore {
             .fetch_one(&mut *tx)
             .await?;
         let first = count == 0;
+        if first && !u.may_be_first {
+            return Err(setup_required());
+        }
         if u.only_if_first && !first {
             return Err(registration_closed());
         }
@@ -97,23 +123,17 @@ impl IdentityStore for PgStore {
         .map_err(|e| unique_or(e, "email_taken", "an account with this email exists"))?;
         let mut teams: Vec<(Uuid, Role)> = u.team.into_iter().collect();
         if let Some(hash) = &u.invite {
-            let row = sqlx::query(
-                "UPDATE invites SET used_at = now(), used_by = $2 WHERE token_hash = $1 \
-                 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() \
-                 AND (email IS NULL OR email = $3) RETURNING team_id, role",
-            )
-            .bind(hash)
-            .bind(u.id)
-            .bind(&u.email)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(invite_invalid)?;
-            teams.push((row.try_get("team_id")?, parse_role(row.try_get("role")?)?));
+            teams.push(redeem_invite(&mut tx, hash, u.id, &u.email).await?);
         }
         if first {
             teams.retain(|(t, _)| *t != DEFAULT_TEAM);
             teams.push((DEFAULT_TEAM, Role::Admin));
         }
+        let default_team = if first {
+            Some(DEFAULT_TEAM)
+        } else {
+            teams.first().map(|(t, _)| *t)
+        };
         for (team, role) in teams {
             sqlx::query("INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3)")
                 .bind(team)
@@ -122,7 +142,13 @@ impl IdentityStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let user = user_from_row(&row)?;
+        sqlx::query("UPDATE users SET default_team_id = $2 WHERE id = $1")
+            .bind(u.id)
+            .bind(default_team)
+            .execute(&mut *tx)
+            .await?;
+        let mut user = user_from_row(&row)?;
+        user.default_team_id = default_team;
         tx.commit().await?;
         Ok(user)
     }
@@ -298,6 +324,36 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
+    async fn set_default_team(&self, user_id: Uuid, team_id: Option<Uuid>) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET default_team_id = $2, updated_at = now() WHERE id = $1")
+            .bind(user_id)
+            .bind(team_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn accept_invite(
+        &self,
+        hash: &str,
+        user_id: Uuid,
+        email: &str,
+    ) -> StoreResult<(Uuid, Role)> {
+        let mut tx = self.pool.begin().await?;
+        let (team, role) = redeem_invite(&mut tx, hash, user_id, email).await?;
+        sqlx::query(
+            "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, updated_at = now()",
+        )
+        .bind(team)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((team, role))
+    }
+
     async fn remove_member(&self, team_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
         let r = sqlx::query("DELETE FROM memberships WHERE team_id = $1 AND user_id = $2")
             .bind(team_id)
@@ -369,8 +425,11 @@ impl IdentityStore for PgStore {
 
     async fn api_key_by_hash(&self, hash: &str) -> StoreResult<Option<KeyCredential>> {
         let row = sqlx::query(&format!(
-            "SELECT {KEY_COLS}, u.disabled_at AS creator_disabled_at FROM api_keys k \
-             LEFT JOIN users u ON u.id = k.created_by WHERE k.key_hash = $1"
+            "SELECT {KEY_COLS}, u.disabled_at AS creator_disabled_at, \
+             COALESCE(u.is_admin, false) AS creator_is_admin, m.role AS creator_role \
+             FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
+             LEFT JOIN memberships m ON m.user_id = k.created_by AND m.team_id = k.team_id \
+             WHERE k.key_hash = $1"
         ))
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -521,6 +580,17 @@ impl IdentityStore for PgStore {
         Ok(r.rows_affected())
     }
 
+    async fn token_family_live(&self, family_id: Uuid) -> StoreResult<bool> {
+        let live: Option<(i32,)> = sqlx::query_as(
+            "SELECT 1 FROM sessions WHERE family_id = $1 AND kind = 'refresh' \
+             AND revoked_at IS NULL LIMIT 1",
+        )
+        .bind(family_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(live.is_some())
+    }
+
     async fn append_audit(&self, a: &NewAudit) -> StoreResult<AuditRecord> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -531,7 +601,8 @@ impl IdentityStore for PgStore {
             sqlx::query_as("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *tx)
                 .await?;
-        let mut r = AuditRecord::chained(a, prev.map_or(GENESIS_HASH.into(), |p| p.0));
+        let key = &self.audit_key;
+        let mut r = AuditRecord::chained(a, prev.map_or(GENESIS_HASH.into(), |p| p.0), key);
         let (seq,): (i64,) = sqlx::query_as(
             "INSERT INTO audit_log (id, occurred_at, request_id, event, actor_type, actor_id, \
              credential_id, source_ip, user_agent, team_id, target, outcome, reason, details, \
@@ -557,9 +628,32 @@ impl IdentityStore for PgStore {
         .bind(&r.hash)
         .fetch_one(&mut *tx)
         .await?;
+        let head = AuditHead::sealed(key, seq, &r.hash);
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+             mac = excluded.mac",
+        )
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.mac)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         r.seq = seq;
         Ok(r)
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(seq, hash, mac)| AuditHead { seq, hash, mac }))
+    }
+
+    fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
     }
 
     async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {

@@ -4,13 +4,15 @@
 use serde_json::Value;
 
 use super::{
-    parse_role, parse_scopes, ApiKey, AuditRecord, Invite, KeyCredential, Member, Membership,
-    Session, Team, User,
+    parse_role, parse_scopes, ApiKey, AuditRecord, Invite, KeyCreator, KeyCredential, Member,
+    Membership, Session, Team, User,
 };
+use crate::auth::Role;
 use crate::store::cols::Ids;
 use crate::store::StoreResult;
 
-pub(super) const USER_COLS: &str = "id, email, password_hash, is_admin, disabled_at, created_at";
+pub(super) const USER_COLS: &str =
+    "id, email, password_hash, is_admin, disabled_at, created_at, default_team_id";
 
 pub(super) const KEY_COLS: &str = "k.id, k.team_id, k.name, k.key_prefix, k.role, k.scopes, \
      k.expires_at, k.created_by, k.last_used_at, k.revoked_at, k.created_at";
@@ -38,6 +40,7 @@ pub(super) fn user_from_row(row: &impl Stored) -> StoreResult<User> {
         is_admin: row.flag("is_admin")?,
         disabled_at: row.opt_time("disabled_at")?,
         created_at: row.time("created_at")?,
+        default_team_id: row.opt_uuid("default_team_id")?,
     })
 }
 
@@ -84,11 +87,22 @@ pub(super) fn key_from_row(row: &impl Stored) -> StoreResult<ApiKey> {
     })
 }
 
-/// A key with `creator_disabled_at`, its creator's `disabled_at`.
+/// A key with its creator's standing: `creator_disabled_at`, `creator_is_admin` and
+/// `creator_role` (their membership in the key's team, if any).
 pub(super) fn credential_from_row(row: &impl Stored) -> StoreResult<KeyCredential> {
+    let key = key_from_row(row)?;
+    let creator = match key.created_by {
+        None => KeyCreator::Operator,
+        Some(_) if row.flag("creator_is_admin")? => KeyCreator::Holds(Role::Admin),
+        Some(_) => match row.opt_text("creator_role")? {
+            Some(r) => KeyCreator::Holds(parse_role(&r)?),
+            None => KeyCreator::Gone,
+        },
+    };
     Ok(KeyCredential {
-        key: key_from_row(row)?,
+        key,
         creator_disabled: row.opt_time("creator_disabled_at")?.is_some(),
+        creator,
     })
 }
 

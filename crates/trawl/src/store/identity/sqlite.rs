@@ -14,9 +14,10 @@ use super::rows::{
     INVITE_COLS, KEY_COLS, SESSION_COLS, USER_COLS,
 };
 use super::{
-    invite_invalid, parse_role, registration_closed, scopes_json, unique_or, ApiKey, AuditFilter,
-    AuditRecord, IdentityStore, Invite, KeyCredential, Member, Membership, NewApiKey, NewAudit,
-    NewInvite, NewSession, NewUser, RefreshUse, Session, SessionKind, Team, User, GENESIS_HASH,
+    invite_invalid, parse_role, registration_closed, scopes_json, setup_required, unique_or,
+    ApiKey, AuditFilter, AuditHead, AuditKey, AuditRecord, IdentityStore, Invite, KeyCredential,
+    Member, Membership, NewApiKey, NewAudit, NewInvite, NewSession, NewUser, RefreshUse, Session,
+    SessionKind, Team, User, GENESIS_HASH,
 };
 use crate::auth::Role;
 use crate::store::cols::Ids;
@@ -129,6 +130,9 @@ impl IdentityStore for SqliteStore {
                     .fetch_one(&mut *conn)
                     .await?;
                 let first = count == 0;
+                if first && !u.may_be_first {
+                    return Err(setup_required());
+                }
                 if u.only_if_first && !first {
                     return Err(registration_closed());
                 }
@@ -152,6 +156,16 @@ impl IdentityStore for SqliteStore {
                     teams.retain(|(t, _)| *t != DEFAULT_TEAM);
                     teams.push((DEFAULT_TEAM, Role::Admin));
                 }
+                let default_team = if first {
+                    Some(DEFAULT_TEAM)
+                } else {
+                    teams.first().map(|(t, _)| *t)
+                };
+                sqlx::query("UPDATE users SET default_team_id = ?2 WHERE id = ?1")
+                    .bind(u.id.to_string())
+                    .bind(default_team.map(|t| t.to_string()))
+                    .execute(&mut *conn)
+                    .await?;
                 for (team, role) in teams {
                     sqlx::query(
                         "INSERT INTO memberships (team_id, user_id, role) VALUES (?1, ?2, ?3)",
@@ -162,7 +176,9 @@ impl IdentityStore for SqliteStore {
                     .execute(&mut *conn)
                     .await?;
                 }
-                user_from_row(&row)
+                let mut user = user_from_row(&row)?;
+                user.default_team_id = default_team;
+                Ok(user)
             })
         })
         .await
@@ -353,6 +369,43 @@ impl IdentityStore for SqliteStore {
         Ok(())
     }
 
+    async fn set_default_team(&self, user_id: Uuid, team_id: Option<Uuid>) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET default_team_id = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(user_id.to_string())
+            .bind(team_id.map(|t| t.to_string()))
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn accept_invite(
+        &self,
+        hash: &str,
+        user_id: Uuid,
+        email: &str,
+    ) -> StoreResult<(Uuid, Role)> {
+        let (hash, email) = (hash.to_string(), email.to_string());
+        immediate(self, move |conn| {
+            Box::pin(async move {
+                let (team, role) = redeem_invite(conn, &hash, user_id, &email).await?;
+                sqlx::query(
+                    "INSERT INTO memberships (team_id, user_id, role) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, \
+                     updated_at = ?4",
+                )
+                .bind(team.to_string())
+                .bind(user_id.to_string())
+                .bind(role.as_str())
+                .bind(now())
+                .execute(&mut *conn)
+                .await?;
+                Ok((team, role))
+            })
+        })
+        .await
+    }
+
     async fn remove_member(&self, team_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
         let r = sqlx::query("DELETE FROM memberships WHERE team_id = ?1 AND user_id = ?2")
             .bind(team_id.to_string())
@@ -438,8 +491,11 @@ impl IdentityStore for SqliteStore {
 
     async fn api_key_by_hash(&self, hash: &str) -> StoreResult<Option<KeyCredential>> {
         let row = sqlx::query(&format!(
-            "SELECT {KEY_COLS}, u.disabled_at AS creator_disabled_at FROM api_keys k \
-             LEFT JOIN users u ON u.id = k.created_by WHERE k.key_hash = ?1"
+            "SELECT {KEY_COLS}, u.disabled_at AS creator_disabled_at, \
+             COALESCE(u.is_admin, 0) AS creator_is_admin, m.role AS creator_role \
+             FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
+             LEFT JOIN memberships m ON m.user_id = k.created_by AND m.team_id = k.team_id \
+             WHERE k.key_hash = ?1"
         ))
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -608,15 +664,39 @@ impl IdentityStore for SqliteStore {
         Ok(r.rows_affected())
     }
 
+    async fn token_family_live(&self, family_id: Uuid) -> StoreResult<bool> {
+        let live: Option<(i32,)> = sqlx::query_as(
+            "SELECT 1 FROM sessions WHERE family_id = ?1 AND kind = 'refresh' \
+             AND revoked_at IS NULL LIMIT 1",
+        )
+        .bind(family_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(live.is_some())
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<AuditHead>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, hash, mac FROM audit_head WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(seq, hash, mac)| AuditHead { seq, hash, mac }))
+    }
+
+    fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
+    }
+
     async fn append_audit(&self, a: &NewAudit) -> StoreResult<AuditRecord> {
-        let a = a.clone();
+        let (a, key) = (a.clone(), self.audit_key.clone());
         immediate(self, move |conn| {
             Box::pin(async move {
                 let prev: Option<(String,)> =
                     sqlx::query_as("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                         .fetch_optional(&mut *conn)
                         .await?;
-                let mut r = AuditRecord::chained(&a, prev.map_or(GENESIS_HASH.into(), |p| p.0));
+                let mut r =
+                    AuditRecord::chained(&a, prev.map_or(GENESIS_HASH.into(), |p| p.0), &key);
                 let (seq,): (i64,) = sqlx::query_as(
                     "INSERT INTO audit_log (id, occurred_at, request_id, event, actor_type, \
                      actor_id, credential_id, source_ip, user_agent, team_id, target, outcome, \
@@ -643,6 +723,17 @@ impl IdentityStore for SqliteStore {
                 .fetch_one(&mut *conn)
                 .await?;
                 r.seq = seq;
+                let head = AuditHead::sealed(&key, seq, &r.hash);
+                sqlx::query(
+                    "INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+                     mac = excluded.mac",
+                )
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind(&head.mac)
+                .execute(&mut *conn)
+                .await?;
                 Ok(r)
             })
         })
