@@ -835,3 +835,9 @@ fn empty_and_garbage_input_gives_an_empty_document() {
         assert!(d.links.unwrap().is_empty());
     }
 }
+
+#[test]
+fn equally_scored_candidates_resolve_to_the_first_in_document_order() {
+    let m = md(&doc("tied_candidates.html")).to_owned();
+    assert!(m.starts_with("Alpha paragraph"), "{m}");
+}

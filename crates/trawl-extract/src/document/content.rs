@@ -1,7 +1,7 @@
 //! Which parts of a page are content: the pruning rules applied to every element, and the
 //! choice of the main-content root(s).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
@@ -67,12 +67,12 @@ const BOILERPLATE_ROLES: &[&str] = &[
 /// Decides which elements are dropped from the Markdown and the cleaned HTML.
 pub(crate) struct Pruner {
     main_only: bool,
-    excluded: HashSet<NodeId>,
+    excluded: FxHashSet<NodeId>,
 }
 
 impl Pruner {
     pub(crate) fn new(dom: &Html, opts: &ExtractOptions) -> Pruner {
-        let mut excluded = HashSet::new();
+        let mut excluded = FxHashSet::default();
         for selector in parse_selectors(&opts.exclude_tags) {
             excluded.extend(dom.select(&selector).map(|el| el.id()));
         }
@@ -229,7 +229,7 @@ fn body_of(dom: &Html) -> NodeRef<'_, Node> {
 
 /// Elements matching any include selector, outermost only, in document order.
 fn included_roots<'a>(dom: &'a Html, include: &[String]) -> Vec<NodeRef<'a, Node>> {
-    let mut matched = HashSet::new();
+    let mut matched = FxHashSet::default();
     for selector in parse_selectors(include) {
         matched.extend(dom.select(&selector).map(|el| el.id()));
     }
@@ -261,7 +261,7 @@ struct Stats {
 
 /// One pass over the visible tree: per-element stats and the landmark candidates.
 struct Survey<'a> {
-    stats: HashMap<NodeId, Stats>,
+    stats: FxHashMap<NodeId, Stats>,
     mains: Vec<NodeRef<'a, Node>>,
     articles: Vec<NodeRef<'a, Node>>,
     /// Elements in document order (for scoring).
@@ -273,7 +273,7 @@ struct Survey<'a> {
 /// element.
 fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a> {
     let mut out = Survey {
-        stats: HashMap::new(),
+        stats: FxHashMap::default(),
         mains: Vec::new(),
         articles: Vec::new(),
         elements: Vec::new(),
@@ -383,7 +383,11 @@ fn is_block(el: &Element) -> bool {
 
 /// A landmark is trusted when it holds a fair share of the page's visible text; an empty
 /// `<main>` filled by scripts, or a tiny one, must not hide the real content.
-fn substantial(stats: &HashMap<NodeId, Stats>, node: NodeRef<'_, Node>, body_text: usize) -> bool {
+fn substantial(
+    stats: &FxHashMap<NodeId, Stats>,
+    node: NodeRef<'_, Node>,
+    body_text: usize,
+) -> bool {
     let text = stats.get(&node.id()).map_or(0, |s| s.text);
     text > 0 && (text * 4 >= body_text || text >= 1000)
 }
@@ -393,12 +397,12 @@ fn main_roots<'a>(body: NodeRef<'a, Node>, pruner: &Pruner) -> Option<Vec<NodeRe
     let body_text = survey.stats.get(&body.id()).map_or(0, |s| s.text);
     let text_of = |n: &NodeRef<'a, Node>| survey.stats.get(&n.id()).map_or(0, |s| s.text);
 
-    if let Some(main) = survey.mains.iter().max_by_key(|n| text_of(n)) {
-        if substantial(&survey.stats, *main, body_text) {
-            return Some(vec![*main]);
+    if let Some(main) = first_max_by_key(&survey.mains, text_of) {
+        if substantial(&survey.stats, main, body_text) {
+            return Some(vec![main]);
         }
     }
-    if let Some(article) = pick_article(&survey.articles, &text_of) {
+    if let Some(article) = pick_article(&survey.articles, text_of) {
         if substantial(&survey.stats, article, body_text) {
             return Some(vec![article]);
         }
@@ -406,15 +410,31 @@ fn main_roots<'a>(body: NodeRef<'a, Node>, pruner: &Pruner) -> Option<Vec<NodeRe
     score_blocks(&self::survey(body, pruner, true), body)
 }
 
+/// The first of `nodes` with the greatest key: ties go to document order (`max_by_key`
+/// would pick the last).
+fn first_max_by_key<'a>(
+    nodes: &[NodeRef<'a, Node>],
+    key: impl Fn(&NodeRef<'a, Node>) -> usize,
+) -> Option<NodeRef<'a, Node>> {
+    let mut best: Option<(NodeRef<'a, Node>, usize)> = None;
+    for node in nodes {
+        let k = key(node);
+        if best.is_none_or(|(_, b)| k > b) {
+            best = Some((*node, k));
+        }
+    }
+    best.map(|(n, _)| n)
+}
+
 /// One dominant article, or else the nearest ancestor of them all (a listing page).
 fn pick_article<'a>(
     articles: &[NodeRef<'a, Node>],
-    text_of: &dyn Fn(&NodeRef<'a, Node>) -> usize,
+    text_of: impl Fn(&NodeRef<'a, Node>) -> usize + Copy,
 ) -> Option<NodeRef<'a, Node>> {
-    let biggest = articles.iter().max_by_key(|n| text_of(n))?;
+    let biggest = first_max_by_key(articles, text_of)?;
     let total: usize = articles.iter().map(text_of).sum();
-    if articles.len() == 1 || text_of(biggest) * 2 >= total {
-        return Some(*biggest);
+    if articles.len() == 1 || text_of(&biggest) * 2 >= total {
+        return Some(biggest);
     }
     let first = articles[0];
     first
@@ -429,7 +449,7 @@ fn score_blocks<'a>(
     survey: &Survey<'a>,
     body: NodeRef<'a, Node>,
 ) -> Option<Vec<NodeRef<'a, Node>>> {
-    let mut scores: HashMap<NodeId, f32> = HashMap::new();
+    let mut scores: FxHashMap<NodeId, f32> = FxHashMap::default();
     for node in &survey.elements {
         let Some(el) = node.value().as_element() else {
             continue;
@@ -475,11 +495,19 @@ fn score_blocks<'a>(
             }
         })
     };
-    let (top_id, top_score) = scores
-        .iter()
-        .map(|(id, s)| (*id, s * (1.0 - link_density(id))))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let top = survey.elements.iter().find(|n| n.id() == top_id).copied()?;
+    // Candidates are read in document order, never in the map's order, and a later one
+    // must score strictly higher: equal scores resolve the same way in every process.
+    let mut best: Option<(NodeRef<'a, Node>, f32)> = None;
+    for node in &survey.elements {
+        let Some(score) = scores.get(&node.id()) else {
+            continue;
+        };
+        let score = score * (1.0 - link_density(&node.id()));
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((*node, score));
+        }
+    }
+    let (top, top_score) = best?;
     if top == body {
         return Some(vec![body]);
     }
