@@ -12,44 +12,199 @@ use scraper::{Html, Node, Selector};
 use super::dom::{is_html, key_attrs, style_hides};
 use super::ExtractOptions;
 
-/// Class or id tokens that mark boilerplate when they are the whole token.
-const BOILERPLATE_TOKENS: &[&str] = &[
-    "banner",
-    "popup",
-    "modal",
-    "share",
-    "sharing",
-    "social",
-    "breadcrumb",
-    "breadcrumbs",
-    "sidebar",
-    "newsletter",
-    "subscribe",
-];
+/// What a class or id says about an element in main-content mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// Nothing known.
+    Plain,
+    /// Site chrome or furniture around the content: ads, share bars, bylines, tags,
+    /// related stories, navigation, captions.
+    Boilerplate,
+    /// Reader comments and reviews: dropped whenever the page has anything else.
+    Comments,
+}
 
-/// Class or id tokens that mark boilerplate also as one `-`/`_` part of a token
-/// (`ad-slot`, `cookie-banner`, `sponsored_links`), but never as a substring:
-/// `header-image` or `shadow` must survive.
-const BOILERPLATE_PARTS: &[&str] = &[
-    "ad",
-    "ads",
-    "adv",
-    "advert",
-    "adverts",
-    "advertisement",
-    "advertising",
-    "adsbygoogle",
-    "adslot",
-    "sponsor",
-    "sponsored",
-    "promo",
-    "promoted",
-    "cookie",
-    "cookies",
-    "consent",
-    "gdpr",
-    "popup",
-];
+/// Class or id tokens that mark boilerplate only as the whole token.
+fn boilerplate_token(token: &str) -> bool {
+    matches!(
+        token,
+        "banner"
+            | "modal"
+            | "hidden"
+            | "hide"
+            | "d-none"
+            | "is-hidden"
+            | "screen-reader-text"
+            | "sr-only"
+            | "visually-hidden"
+            | "visuallyhidden"
+            | "skip-link"
+            | "read-more"
+            | "readmore"
+            | "more-stories"
+            | "more-from"
+            | "most-read"
+            | "mostread"
+            | "most-popular"
+            | "you-may-like"
+            | "post-navigation"
+            | "nav-links"
+            | "postprofile"
+            | "userinfo"
+            | "usertitle"
+            | "posthead"
+            | "postfoot"
+            | "action-bar"
+            | "headerbar"
+            | "createdby"
+            | "tableofcontents"
+            | "wp-caption-text"
+            | "entry-utility"
+    )
+}
+
+/// Class or id parts (`-`/`_`-separated pieces of a token) that mark boilerplate: `ad-slot`,
+/// `cookie-banner`, `entry-meta`, `share_bar`. Whole parts only, never substrings:
+/// `header-image`, `shadow` or `load-more` must survive.
+fn boilerplate_part(part: &str) -> bool {
+    matches!(
+        part,
+        "ad" | "ads"
+            | "adv"
+            | "advert"
+            | "adverts"
+            | "advertisement"
+            | "advertising"
+            | "adsbygoogle"
+            | "adslot"
+            | "sponsor"
+            | "sponsored"
+            | "promo"
+            | "promoted"
+            | "cookie"
+            | "cookies"
+            | "consent"
+            | "gdpr"
+            | "popup"
+            | "byline"
+            | "dateline"
+            | "share"
+            | "sharing"
+            | "sharebar"
+            | "social"
+            | "breadcrumb"
+            | "breadcrumbs"
+            | "crumbs"
+            | "tags"
+            | "tag"
+            | "related"
+            | "recirc"
+            | "outbrain"
+            | "taboola"
+            | "newsletter"
+            | "subscribe"
+            | "signup"
+            | "caption"
+            | "credit"
+            | "credits"
+            | "meta"
+            | "author"
+            | "avatar"
+            | "bio"
+            | "signature"
+            | "pagination"
+            | "pager"
+            | "pagenav"
+            | "nav"
+            | "navigation"
+            | "navbar"
+            | "menu"
+            | "toolbar"
+            | "sidebar"
+            | "widget"
+            | "footer"
+            | "masthead"
+            | "date"
+            | "posted"
+            | "published"
+            | "updated"
+            | "timestamp"
+            | "kicker"
+            | "eyebrow"
+            | "label"
+            | "labels"
+            | "hits"
+            | "rating"
+            | "stars"
+            | "price"
+            | "stock"
+            | "cart"
+            | "basket"
+            | "upsells"
+            | "feedback"
+            | "button"
+            | "btn"
+            | "cta"
+            | "toc"
+            | "recommended"
+            | "recommendations"
+            | "trending"
+            | "popular"
+            | "print"
+            | "lightbox"
+            | "overlay"
+    )
+}
+
+/// Class or id parts that mark reader comments and reviews.
+fn comments_part(part: &str) -> bool {
+    matches!(
+        part,
+        "comment"
+            | "comments"
+            | "commentlist"
+            | "respond"
+            | "disqus"
+            | "reply"
+            | "replies"
+            | "review"
+            | "reviews"
+    )
+}
+
+/// What the class or id `value` says, comments winning over other boilerplate.
+fn named(value: &str) -> Named {
+    let mut out = Named::Plain;
+    let mut buf = [0u8; 48];
+    for token in value.split_ascii_whitespace() {
+        // Tokens longer than the buffer are generated names (hashes), not words.
+        let Some(lower) = buf.get_mut(..token.len()) else {
+            continue;
+        };
+        lower.copy_from_slice(token.as_bytes());
+        lower.make_ascii_lowercase();
+        let Ok(token) = std::str::from_utf8(lower) else {
+            continue;
+        };
+        if boilerplate_token(token) {
+            out = Named::Boilerplate;
+        }
+        for part in token.split(['-', '_']) {
+            if comments_part(part) {
+                return Named::Comments;
+            }
+            if boilerplate_part(part) {
+                out = Named::Boilerplate;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+fn has_boilerplate_token(value: &str) -> bool {
+    named(value) != Named::Plain
+}
 
 /// ARIA landmarks that are never the main content.
 const BOILERPLATE_ROLES: &[&str] = &[
@@ -64,26 +219,168 @@ const BOILERPLATE_ROLES: &[&str] = &[
     "menubar",
 ];
 
+/// Below this much text outside them (non-link bytes), comments are the page and stay.
+const COMMENTS_ALONE: usize = 200;
+/// How many pruned wrappers may be given back to the page, outermost first.
+const MAX_RESCUES: usize = 8;
+
 /// Decides which elements are dropped from the Markdown and the cleaned HTML.
 pub(crate) struct Pruner {
     main_only: bool,
     excluded: FxHashSet<NodeId>,
+    /// Elements dropped by the main-content rules, after the rescue of wrappers that hold
+    /// the page (see [`Pruner::new`]); outermost only matters.
+    dropped: FxHashSet<NodeId>,
+}
+
+/// One element a main-content rule would drop, seen in the survey pass.
+struct Ruled {
+    id: NodeId,
+    kind: Named,
+    /// The nearest ruled ancestor (index into the list).
+    parent: Option<usize>,
+    /// Non-link text below it, ruled descendants included.
+    all_text: usize,
+    /// Non-link text below it, ruled descendants left out.
+    own_text: usize,
 }
 
 impl Pruner {
+    /// Applies the exclude selectors and the main-content rules. A rule never removes the
+    /// node that holds most of the page's text: ad-named wrappers around the whole page, an
+    /// ASP.NET `<form>` around the body or a post whose category class says "advertising"
+    /// are given back when they hold more text than everything left outside them.
     pub(crate) fn new(dom: &Html, opts: &ExtractOptions) -> Pruner {
         let mut excluded = FxHashSet::default();
         for selector in parse_selectors(&opts.exclude_tags) {
             excluded.extend(dom.select(&selector).map(|el| el.id()));
         }
-        Pruner {
+        let mut pruner = Pruner {
             main_only: opts.only_main_content,
             excluded,
+            dropped: FxHashSet::default(),
+        };
+        if pruner.main_only {
+            pruner.apply_rules(body_of(dom));
         }
+        pruner
     }
 
-    /// Whether `el` (the value of `node`) and everything below it is dropped.
-    pub(crate) fn drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
+    fn apply_rules(&mut self, body: NodeRef<'_, Node>) {
+        let mut ruled: Vec<Ruled> = Vec::new();
+        // Per open element: (non-link text below, non-link text outside ruled descendants,
+        // index in `ruled` if ruled).
+        let mut stack: Vec<(usize, usize, Option<usize>)> = vec![(0, 0, None)];
+        let mut open_ruled: Vec<usize> = Vec::new();
+        let mut skip_until: Option<NodeId> = None;
+        let mut link_depth = 0usize;
+        for edge in body.traverse() {
+            if let Some(skip) = skip_until {
+                if matches!(edge, Edge::Close(n) if n.id() == skip) {
+                    skip_until = None;
+                }
+                continue;
+            }
+            match edge {
+                Edge::Open(n) => match n.value() {
+                    Node::Text(t) if link_depth == 0 => {
+                        let len = t.text.trim().len();
+                        if let Some(top) = stack.last_mut() {
+                            top.0 += len;
+                            top.1 += len;
+                        }
+                    }
+                    Node::Element(el) => {
+                        if n != body && self.hard_drops(n, el) {
+                            skip_until = Some(n.id());
+                            continue;
+                        }
+                        if el.name.local == local_name!("a") {
+                            link_depth += 1;
+                        }
+                        let kind = if n == body { Named::Plain } else { rule(n, el) };
+                        let index = (kind != Named::Plain).then(|| {
+                            ruled.push(Ruled {
+                                id: n.id(),
+                                kind,
+                                parent: open_ruled.last().copied(),
+                                all_text: 0,
+                                own_text: 0,
+                            });
+                            open_ruled.push(ruled.len() - 1);
+                            ruled.len() - 1
+                        });
+                        stack.push((0, 0, index));
+                    }
+                    _ => {}
+                },
+                Edge::Close(n) => {
+                    if let Node::Element(el) = n.value() {
+                        if el.name.local == local_name!("a") {
+                            link_depth = link_depth.saturating_sub(1);
+                        }
+                        let (all, own, index) = stack.pop().unwrap_or_default();
+                        let parent = stack.last_mut();
+                        match (index, parent) {
+                            (Some(i), parent) => {
+                                ruled[i].all_text = all;
+                                ruled[i].own_text = own;
+                                open_ruled.pop();
+                                if let Some(p) = parent {
+                                    p.0 += all;
+                                }
+                            }
+                            (None, Some(p)) => {
+                                p.0 += all;
+                                p.1 += own;
+                            }
+                            (None, None) => stack.push((all, own, None)),
+                        }
+                    }
+                }
+            }
+        }
+        // What the page keeps with every rule applied.
+        let mut kept = stack.first().map_or(0, |s| s.1);
+        let mut rescued = vec![false; ruled.len()];
+        for _ in 0..MAX_RESCUES {
+            // The biggest dropped wrapper whose ruled ancestors have all been given back.
+            let outermost = |i: &usize| {
+                let mut p = ruled[*i].parent;
+                while let Some(a) = p {
+                    if !rescued[a] {
+                        return false;
+                    }
+                    p = ruled[a].parent;
+                }
+                !rescued[*i]
+            };
+            // Wrappers first: comments are given back only to a page with nothing else.
+            let biggest = |comments: bool| {
+                (0..ruled.len())
+                    .filter(|i| outermost(i) && (ruled[*i].kind == Named::Comments) == comments)
+                    .max_by_key(|i| (ruled[*i].all_text, std::cmp::Reverse(*i)))
+            };
+            let wrapper = biggest(false).filter(|i| ruled[*i].all_text > kept);
+            let comments =
+                || biggest(true).filter(|i| kept < COMMENTS_ALONE && ruled[*i].all_text > kept);
+            let Some(best) = wrapper.or_else(comments) else {
+                break;
+            };
+            let r = &ruled[best];
+            rescued[best] = true;
+            kept += r.own_text;
+        }
+        self.dropped = ruled
+            .iter()
+            .zip(&rescued)
+            .filter(|(_, rescued)| !**rescued)
+            .map(|(r, _)| r.id)
+            .collect();
+    }
+
+    /// Drops that hold in either mode: non-content elements, hidden ones, excluded ones.
+    fn hard_drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
         if always_dropped(el) {
             return true;
         }
@@ -91,31 +388,135 @@ impl Pruner {
         if attrs.hidden || attrs.aria_hidden || attrs.style.is_some_and(style_hides) {
             return true;
         }
-        if !self.excluded.is_empty() && self.excluded.contains(&node.id()) {
-            return true;
-        }
+        !self.excluded.is_empty() && self.excluded.contains(&node.id())
+    }
+
+    /// Whether `el` (the value of `node`) and everything below it is dropped.
+    pub(crate) fn drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
+        self.hard_drops(node, el) || (self.main_only && self.dropped.contains(&node.id()))
+    }
+
+    /// Drops link-dense blocks inside the content `roots`: breadcrumbs, tag lists, author
+    /// links, share bars, "read more" lines and teaser lists that carry no telling name.
+    /// Headings stay (a listing's headlines are links), and a root that is itself mostly
+    /// links (a link directory) is left whole.
+    pub(crate) fn drop_link_dense(&mut self, roots: &[NodeRef<'_, Node>]) {
         if !self.main_only {
-            return false;
+            return;
         }
-        match el.name.local {
-            local_name!("nav")
-            | local_name!("aside")
-            | local_name!("footer")
-            | local_name!("form")
-            | local_name!("dialog")
-            | local_name!("menu") => return true,
-            local_name!("header") if !is_article_header(node) => return true,
-            _ => {}
+        for root in roots {
+            let mut found = Vec::new();
+            // Per open element: (text, link text, candidate).
+            let mut stack: Vec<(usize, usize, Option<NodeId>)> = vec![(0, 0, None)];
+            let mut skip_until: Option<NodeId> = None;
+            let mut link_depth = 0usize;
+            for edge in root.traverse() {
+                if let Some(skip) = skip_until {
+                    if matches!(edge, Edge::Close(n) if n.id() == skip) {
+                        skip_until = None;
+                    }
+                    continue;
+                }
+                match edge {
+                    Edge::Open(n) => match n.value() {
+                        Node::Text(t) => {
+                            let len = t.text.trim().len();
+                            if let Some(top) = stack.last_mut() {
+                                top.0 += len;
+                                if link_depth > 0 {
+                                    top.1 += len;
+                                }
+                            }
+                        }
+                        Node::Element(el) => {
+                            if n != *root && self.drops(n, el) {
+                                skip_until = Some(n.id());
+                                continue;
+                            }
+                            // Blocks inside a link belong to it, not candidates of their own.
+                            let candidate =
+                                (n != *root && link_depth == 0 && link_dense_candidate(el))
+                                    .then(|| n.id());
+                            if el.name.local == local_name!("a") {
+                                link_depth += 1;
+                            }
+                            stack.push((0, 0, candidate));
+                        }
+                        _ => {}
+                    },
+                    Edge::Close(n) => {
+                        if let Node::Element(el) = n.value() {
+                            if el.name.local == local_name!("a") {
+                                link_depth = link_depth.saturating_sub(1);
+                            }
+                            let (text, links, candidate) = stack.pop().unwrap_or_default();
+                            if let Some(id) = candidate {
+                                if text > 0 && links * 10 > text * 6 {
+                                    found.push(id);
+                                }
+                            }
+                            match stack.last_mut() {
+                                Some(parent) => {
+                                    parent.0 += text;
+                                    parent.1 += links;
+                                }
+                                None => stack.push((text, links, None)),
+                            }
+                        }
+                    }
+                }
+            }
+            let (text, links, _) = stack.first().copied().unwrap_or_default();
+            if links * 2 < text {
+                self.dropped.extend(found);
+            }
         }
-        if attrs.role.is_some_and(|r| {
-            BOILERPLATE_ROLES
-                .iter()
-                .any(|b| r.trim().eq_ignore_ascii_case(b))
-        }) {
-            return true;
-        }
-        attrs.class.is_some_and(has_boilerplate_token)
-            || attrs.id.is_some_and(has_boilerplate_token)
+    }
+}
+
+/// Blocks that may be dropped for being mostly links.
+fn link_dense_candidate(el: &Element) -> bool {
+    matches!(
+        el.name.local,
+        local_name!("p")
+            | local_name!("div")
+            | local_name!("section")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("dl")
+            | local_name!("li")
+            | local_name!("span")
+            | local_name!("table")
+    )
+}
+
+/// The main-content rule for one (visible) element.
+fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
+    match el.name.local {
+        local_name!("nav")
+        | local_name!("aside")
+        | local_name!("footer")
+        | local_name!("form")
+        | local_name!("dialog")
+        | local_name!("menu")
+        | local_name!("address")
+        | local_name!("figcaption")
+        | local_name!("time") => return Named::Boilerplate,
+        local_name!("header") if !is_article_header(node) => return Named::Boilerplate,
+        _ => {}
+    }
+    let attrs = key_attrs(el);
+    if attrs.role.is_some_and(|r| {
+        BOILERPLATE_ROLES
+            .iter()
+            .any(|b| r.trim().eq_ignore_ascii_case(b))
+    }) {
+        return Named::Boilerplate;
+    }
+    match (attrs.class.map(named), attrs.id.map(named)) {
+        (Some(Named::Comments), _) | (_, Some(Named::Comments)) => Named::Comments,
+        (Some(Named::Boilerplate), _) | (_, Some(Named::Boilerplate)) => Named::Boilerplate,
+        _ => Named::Plain,
     }
 }
 
@@ -178,16 +579,6 @@ fn is_article_header(node: NodeRef<'_, Node>) -> bool {
                 .role
                 .is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
         })
-    })
-}
-
-fn has_boilerplate_token(value: &str) -> bool {
-    let listed = |list: &[&str], word: &str| list.iter().any(|b| b.eq_ignore_ascii_case(word));
-    value.split_ascii_whitespace().any(|token| {
-        listed(BOILERPLATE_TOKENS, token)
-            || token
-                .split(['-', '_'])
-                .any(|part| listed(BOILERPLATE_PARTS, part))
     })
 }
 
@@ -254,9 +645,26 @@ struct Stats {
     text: usize,
     link_text: usize,
     commas: usize,
-    /// Has an element child that is itself a block (readability turns divs without
-    /// such children into paragraphs).
-    block_child: bool,
+    /// Text not inside any block-level descendant: what readability would wrap into
+    /// paragraphs (a div of bare text and `<br>`s, beside block children or not).
+    inline_text: usize,
+    /// `<br>`s among that inline text, which split it into paragraphs.
+    inline_breaks: usize,
+}
+
+impl Stats {
+    /// Text a reader reads rather than clicks.
+    fn prose(&self) -> usize {
+        self.text - self.link_text.min(self.text)
+    }
+
+    fn link_density(&self) -> f32 {
+        if self.text == 0 {
+            0.0
+        } else {
+            self.link_text as f32 / self.text as f32
+        }
+    }
 }
 
 /// One pass over the visible tree: per-element stats and the landmark candidates.
@@ -297,6 +705,7 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                     let s = t.text.trim();
                     if let Some(top) = stack.last_mut() {
                         top.text += s.len();
+                        top.inline_text += s.len();
                         // A byte count: `matches(',')` is a searcher per text node.
                         top.commas += s.bytes().filter(|&b| b == b',').count();
                         if link_depth > 0 {
@@ -309,15 +718,15 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                         skip_until = Some(n.id());
                         continue;
                     }
-                    if is_block(el) {
-                        if let Some(top) = stack.last_mut() {
-                            top.block_child = true;
-                        }
-                    }
                     match el.name.local {
                         local_name!("main") => out.mains.push(n),
                         local_name!("article") => out.articles.push(n),
                         local_name!("a") => link_depth += 1,
+                        local_name!("br") => {
+                            if let Some(top) = stack.last_mut() {
+                                top.inline_breaks += 1;
+                            }
+                        }
                         _ => {}
                     }
                     if key_attrs(el)
@@ -343,6 +752,10 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                         parent.text += done.text;
                         parent.link_text += done.link_text;
                         parent.commas += done.commas;
+                        if !is_block(el) {
+                            parent.inline_text += done.inline_text;
+                            parent.inline_breaks += done.inline_breaks;
+                        }
                     }
                     let landmark = n == body
                         || matches!(el.name.local, local_name!("main") | local_name!("article"))
@@ -365,10 +778,24 @@ fn is_block(el: &Element) -> bool {
             | local_name!("section")
             | local_name!("article")
             | local_name!("main")
+            | local_name!("header")
+            | local_name!("footer")
+            | local_name!("nav")
+            | local_name!("aside")
+            | local_name!("form")
+            | local_name!("address")
             | local_name!("table")
+            | local_name!("tbody")
+            | local_name!("thead")
+            | local_name!("tr")
+            | local_name!("td")
+            | local_name!("th")
             | local_name!("ul")
             | local_name!("ol")
+            | local_name!("li")
             | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("dd")
             | local_name!("pre")
             | local_name!("blockquote")
             | local_name!("h1")
@@ -378,6 +805,9 @@ fn is_block(el: &Element) -> bool {
             | local_name!("h5")
             | local_name!("h6")
             | local_name!("figure")
+            | local_name!("center")
+            | local_name!("fieldset")
+            | local_name!("details")
     )
 }
 
@@ -395,14 +825,16 @@ fn substantial(
 fn main_roots<'a>(body: NodeRef<'a, Node>, pruner: &Pruner) -> Option<Vec<NodeRef<'a, Node>>> {
     let survey = survey(body, pruner, false);
     let body_text = survey.stats.get(&body.id()).map_or(0, |s| s.text);
-    let text_of = |n: &NodeRef<'a, Node>| survey.stats.get(&n.id()).map_or(0, |s| s.text);
+    // Landmarks compete on prose, not on raw text: of two `[role=main]` sections, a list
+    // of related links must not beat the article.
+    let prose_of = |n: &NodeRef<'a, Node>| survey.stats.get(&n.id()).map_or(0, Stats::prose);
 
-    if let Some(main) = first_max_by_key(&survey.mains, text_of) {
+    if let Some(main) = first_max_by_key(&survey.mains, prose_of) {
         if substantial(&survey.stats, main, body_text) {
             return Some(vec![main]);
         }
     }
-    if let Some(article) = pick_article(&survey.articles, text_of) {
+    if let Some(article) = pick_article(&survey.articles, prose_of) {
         if substantial(&survey.stats, article, body_text) {
             return Some(vec![article]);
         }
@@ -442,9 +874,10 @@ fn pick_article<'a>(
         .find(|anc| articles.iter().all(|a| a.ancestors().any(|x| x == *anc)))
 }
 
-/// Readability-style scoring for pages without landmarks: paragraphs give points to their
-/// ancestors, link-heavy blocks are discounted, and the best block's siblings that look
-/// like content join it.
+/// Readability-style scoring for pages without landmarks: paragraphs (and runs of bare
+/// text) give points to their ancestors, link-heavy blocks are discounted, several close
+/// runners-up lift the choice to their common ancestor (a forum thread's posts), and the
+/// best block's siblings that look like content join it.
 fn score_blocks<'a>(
     survey: &Survey<'a>,
     body: NodeRef<'a, Node>,
@@ -457,19 +890,32 @@ fn score_blocks<'a>(
         let Some(stats) = survey.stats.get(&node.id()) else {
             continue;
         };
-        let paragraph_like = match el.name.local {
-            local_name!("p")
-            | local_name!("pre")
-            | local_name!("td")
-            | local_name!("blockquote") => true,
-            local_name!("div") | local_name!("section") => !stats.block_child,
-            _ => false,
+        let points = match el.name.local {
+            local_name!("p") | local_name!("pre") | local_name!("blockquote") => {
+                if stats.text < 25 {
+                    continue;
+                }
+                1.0 + stats.commas as f32 + (stats.text as f32 / 100.0).min(3.0)
+            }
+            _ if stats.inline_text >= 25 && el.name.local != local_name!("a") => {
+                // Bare text split by `<br><br>` reads as that many paragraphs.
+                let paragraphs = (stats.inline_breaks / 2 + 1) as f32;
+                let per = stats.inline_text as f32 / paragraphs;
+                let commas = stats.commas as f32 * stats.inline_text as f32 / stats.text as f32;
+                paragraphs * (1.0 + (per / 100.0).min(3.0)) + commas
+            }
+            _ => continue,
         };
-        if !paragraph_like || stats.text < 25 {
-            continue;
-        }
-        let points = 1.0 + stats.commas as f32 + (stats.text as f32 / 100.0).min(3.0);
-        for (level, ancestor) in node.ancestors().take(5).enumerate() {
+        let points = points * (1.0 - stats.link_density());
+        let starts_here = !matches!(
+            el.name.local,
+            local_name!("p") | local_name!("pre") | local_name!("blockquote")
+        );
+        let ancestors = starts_here
+            .then_some(*node)
+            .into_iter()
+            .chain(node.ancestors());
+        for (level, ancestor) in ancestors.take(5).enumerate() {
             let Some(anc_el) = ancestor.value().as_element() else {
                 break;
             };
@@ -486,28 +932,44 @@ fn score_blocks<'a>(
             }
         }
     }
-    let link_density = |id: &NodeId| {
-        survey.stats.get(id).map_or(0.0, |s| {
-            if s.text == 0 {
-                0.0
-            } else {
-                s.link_text as f32 / s.text as f32
-            }
-        })
-    };
+    let link_density = |id: &NodeId| survey.stats.get(id).map_or(0.0, Stats::link_density);
     // Candidates are read in document order, never in the map's order, and a later one
     // must score strictly higher: equal scores resolve the same way in every process.
-    let mut best: Option<(NodeRef<'a, Node>, f32)> = None;
+    let mut ranked: Vec<(NodeRef<'a, Node>, f32)> = Vec::new();
     for node in &survey.elements {
-        let Some(score) = scores.get(&node.id()) else {
-            continue;
-        };
-        let score = score * (1.0 - link_density(&node.id()));
-        if best.is_none_or(|(_, b)| score > b) {
-            best = Some((*node, score));
+        if let Some(score) = scores.get(&node.id()) {
+            ranked.push((*node, score * (1.0 - link_density(&node.id()))));
         }
     }
-    let (top, top_score) = best?;
+    let mut best: Option<(NodeRef<'a, Node>, f32)> = None;
+    for (node, score) in &ranked {
+        if best.is_none_or(|(_, b)| *score > b) {
+            best = Some((*node, *score));
+        }
+    }
+    let (mut top, top_score) = best?;
+    // Three or more blocks scoring close to the best (posts of a thread, sections of a
+    // long page) are one content: take their nearest common ancestor.
+    let alike = |n: &NodeRef<'a, Node>| {
+        let (Some(a), Some(b)) = (n.value().as_element(), top.value().as_element()) else {
+            return false;
+        };
+        a.name.local == b.name.local && key_attrs(a).class == key_attrs(b).class
+    };
+    let close: Vec<NodeRef<'a, Node>> = ranked
+        .iter()
+        .filter(|(n, s)| *s >= top_score * 0.6 && *n != top && alike(n))
+        .map(|(n, _)| *n)
+        .filter(|n| !n.ancestors().any(|a| a == top) && !top.ancestors().any(|a| a == *n))
+        .collect();
+    if close.len() >= 2 {
+        if let Some(common) = top
+            .ancestors()
+            .find(|anc| close.iter().all(|c| c.ancestors().any(|x| x == *anc)))
+        {
+            top = common;
+        }
+    }
     if top == body {
         return Some(vec![body]);
     }
@@ -529,8 +991,17 @@ fn score_blocks<'a>(
         };
         let density = link_density(&sibling.id());
         let scored = scores.get(&sibling.id()).map(|s| s * (1.0 - density));
-        let joins = scored.is_some_and(|s| s >= threshold)
-            || (el.name.local == local_name!("p") && stats.text > 80 && density < 0.25);
+        let paragraph = el.name.local == local_name!("p") && stats.text > 80 && density < 0.25;
+        // The headline often sits in its own block beside the body.
+        let headline = stats.text > 0
+            && stats.text < 300
+            && density < 0.5
+            && sibling.descendants().any(|d| {
+                d.value()
+                    .as_element()
+                    .is_some_and(|e| e.name.local == local_name!("h1"))
+            });
+        let joins = scored.is_some_and(|s| s >= threshold) || paragraph || headline;
         if joins {
             roots.push(sibling);
         }
