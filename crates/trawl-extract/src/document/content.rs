@@ -9,7 +9,7 @@ use html5ever::local_name;
 use scraper::node::Element;
 use scraper::{Html, Node, Selector};
 
-use super::dom::{is_html, key_attrs, style_hides};
+use super::dom::{attr, is_html, key_attrs, style_hides};
 use super::ExtractOptions;
 
 /// What a class or id says about an element in main-content mode.
@@ -231,6 +231,8 @@ pub(crate) struct Pruner {
     /// Elements dropped by the main-content rules, after the rescue of wrappers that hold
     /// the page (see [`Pruner::new`]); outermost only matters.
     dropped: FxHashSet<NodeId>,
+    /// Whether `dropped` also holds every hard drop the content walks can meet.
+    judged_all: bool,
 }
 
 /// One element a main-content rule would drop, seen in the survey pass.
@@ -259,15 +261,19 @@ impl Pruner {
             main_only: opts.only_main_content,
             excluded,
             dropped: FxHashSet::default(),
+            judged_all: false,
         };
         if pruner.main_only {
             pruner.apply_rules(body_of(dom));
+            // Include selectors may pick roots anywhere, even inside a dropped subtree.
+            pruner.judged_all = opts.include_tags.is_empty();
         }
         pruner
     }
 
     fn apply_rules(&mut self, body: NodeRef<'_, Node>) {
         let mut ruled: Vec<Ruled> = Vec::new();
+        let mut hard: Vec<NodeId> = Vec::new();
         // Per open element: (non-link text below, non-link text outside ruled descendants,
         // index in `ruled` if ruled).
         let mut stack: Vec<(usize, usize, Option<usize>)> = vec![(0, 0, None)];
@@ -292,6 +298,7 @@ impl Pruner {
                     }
                     Node::Element(el) => {
                         if n != body && self.hard_drops(n, el) {
+                            hard.push(n.id());
                             skip_until = Some(n.id());
                             continue;
                         }
@@ -376,6 +383,7 @@ impl Pruner {
             .zip(&rescued)
             .filter(|(_, rescued)| !**rescued)
             .map(|(r, _)| r.id)
+            .chain(hard)
             .collect();
     }
 
@@ -393,7 +401,12 @@ impl Pruner {
 
     /// Whether `el` (the value of `node`) and everything below it is dropped.
     pub(crate) fn drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
-        self.hard_drops(node, el) || (self.main_only && self.dropped.contains(&node.id()))
+        if self.dropped.contains(&node.id()) {
+            return true;
+        }
+        // When the content is found below the body, the rules pass has already judged
+        // every element the walks can reach (they never enter a dropped subtree).
+        !self.judged_all && self.hard_drops(node, el)
     }
 
     /// Drops link-dense blocks inside the content `roots`: breadcrumbs, tag lists, author
@@ -406,6 +419,8 @@ impl Pruner {
         }
         for root in roots {
             let mut found = Vec::new();
+            let mut prose: FxHashMap<NodeId, usize> =
+                FxHashMap::with_capacity_and_hasher(256, Default::default());
             // Per open element: (text, link text, candidate).
             let mut stack: Vec<(usize, usize, Option<NodeId>)> = vec![(0, 0, None)];
             let mut skip_until: Option<NodeId> = None;
@@ -450,6 +465,7 @@ impl Pruner {
                                 link_depth = link_depth.saturating_sub(1);
                             }
                             let (text, links, candidate) = stack.pop().unwrap_or_default();
+                            prose.insert(n.id(), text - links.min(text));
                             if let Some(id) = candidate {
                                 if text > 0 && links * 10 > text * 6 {
                                     found.push(id);
@@ -470,8 +486,167 @@ impl Pruner {
             if links * 2 < text {
                 self.dropped.extend(found);
             }
+            self.drop_threads(*root, &prose, text - links.min(text));
         }
     }
+
+    /// Drops reader threads that carry no telling name: three or more alike siblings (same
+    /// tag and class), each a small block with furniture beside its text (a name, a date, a
+    /// reply link), next to an article that stands on its own. Repeated blocks that are the
+    /// page (a forum thread, a listing) or that are the article's own paragraphs stay.
+    fn drop_threads(
+        &mut self,
+        root: NodeRef<'_, Node>,
+        prose: &FxHashMap<NodeId, usize>,
+        root_prose: usize,
+    ) {
+        let prose_of = |n: &NodeRef<'_, Node>| prose.get(&n.id()).copied().unwrap_or(0);
+        let mut kids = Vec::new();
+        for node in root.descendants() {
+            if !prose.contains_key(&node.id())
+                || node
+                    .children()
+                    .filter(|c| c.value().is_element())
+                    .nth(THREAD_ITEMS - 1)
+                    .is_none()
+            {
+                continue;
+            }
+            kids.clear();
+            kids.extend(node.children().filter_map(|c| {
+                let el = c.value().as_element()?;
+                // The first class names the kind ("post bg1", "post bg2"; "comment even").
+                let kind =
+                    attr(el, &local_name!("class")).and_then(|c| c.split_ascii_whitespace().next());
+                Some(((el.name.local.clone(), kind), c))
+            }));
+            kids.sort_by(|a, b| a.0.cmp(&b.0));
+            for group in kids.chunk_by(|a, b| a.0 == b.0) {
+                if group.len() < THREAD_ITEMS {
+                    continue;
+                }
+                // Cheapest tests first: most groups are an article's paragraphs or rows.
+                let total: usize = group.iter().map(|(_, n)| prose_of(n)).sum();
+                if total == 0
+                    || total / group.len() > THREAD_ITEM_PROSE
+                    || root_prose.saturating_sub(total) < THREAD_ARTICLE_PROSE
+                    || group.iter().any(|(_, n)| holds_title(*n))
+                {
+                    continue;
+                }
+                let furnished = group
+                    .iter()
+                    .filter(|(_, n)| furnished(*n, self, &prose_of))
+                    .count();
+                if furnished * 4 < group.len() * 3 {
+                    continue;
+                }
+                // A thread is one run of items; notes or figures spread between the
+                // article's paragraphs are not.
+                let members: Vec<NodeId> = group.iter().map(|(_, n)| n.id()).collect();
+                if !is_one_run(node, &members, &prose_of) {
+                    continue;
+                }
+                self.dropped.extend(group.iter().map(|(_, n)| n.id()));
+            }
+        }
+    }
+}
+
+/// Whether `members` (children of `parent`) follow one another, with nothing that holds
+/// prose between them.
+fn is_one_run(
+    parent: NodeRef<'_, Node>,
+    members: &[NodeId],
+    prose_of: &dyn Fn(&NodeRef<'_, Node>) -> usize,
+) -> bool {
+    let (mut started, mut ended) = (false, false);
+    for child in parent.children().filter(|c| c.value().is_element()) {
+        if members.contains(&child.id()) {
+            if ended {
+                return false;
+            }
+            started = true;
+        } else if started && prose_of(&child) > 0 {
+            ended = true;
+        }
+    }
+    true
+}
+
+/// A comment's name or date line: shorter than this many bytes of (non-link) text.
+const SHORT_FURNITURE: usize = 60;
+
+/// Alike siblings that may be a reader thread (or a product's reviews).
+const THREAD_ITEMS: usize = 3;
+/// A thread's items are short: at most this much prose each on average.
+const THREAD_ITEM_PROSE: usize = 600;
+/// The article beside a thread: at least this much prose outside it.
+const THREAD_ARTICLE_PROSE: usize = 400;
+
+/// A block holding a block of text and furniture beside it: a name (inline or a short
+/// block), a date or meta line the rules already pruned, or a block with a link or avatar.
+/// A paragraph wrapped in a `<div>` is not.
+fn furnished(
+    item: NodeRef<'_, Node>,
+    pruner: &Pruner,
+    prose_of: &dyn Fn(&NodeRef<'_, Node>) -> usize,
+) -> bool {
+    let mut node = item;
+    loop {
+        let mut elements = node.children().filter(|c| c.value().is_element());
+        match (elements.next(), elements.next()) {
+            (Some(only), None) if !has_own_text(node) => node = only,
+            _ => break,
+        }
+    }
+    // The text is the longest visible block; furniture is anything else beside it.
+    let text_len = |n: NodeRef<'_, Node>| prose_of(&n);
+    let mut text: Option<(NodeId, usize)> = None;
+    for child in node.children() {
+        if let Some(el) = child.value().as_element() {
+            if is_block(el) && !pruner.drops(child, el) {
+                let len = text_len(child);
+                if text.is_none_or(|(_, l)| len > l) {
+                    text = Some((child.id(), len));
+                }
+            }
+        }
+    }
+    let Some((text_id, _)) = text else {
+        return false;
+    };
+    node.children().any(|child| {
+        let Some(el) = child.value().as_element() else {
+            return false;
+        };
+        if child.id() == text_id {
+            return false;
+        }
+        let linked = child.descendants().any(|d| {
+            d.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name.local, local_name!("a") | local_name!("img")))
+        });
+        pruner.drops(child, el) || !is_block(el) || linked || text_len(child) < SHORT_FURNITURE
+    })
+}
+
+fn has_own_text(node: NodeRef<'_, Node>) -> bool {
+    node.children()
+        .any(|c| c.value().as_text().is_some_and(|t| !t.trim().is_empty()))
+}
+
+/// Whether a block holds a title-level heading (sections and teasers do, comments do not).
+fn holds_title(node: NodeRef<'_, Node>) -> bool {
+    node.descendants().any(|d| {
+        d.value().as_element().is_some_and(|e| {
+            matches!(
+                e.name.local,
+                local_name!("h1") | local_name!("h2") | local_name!("h3")
+            )
+        })
+    })
 }
 
 /// Blocks that may be dropped for being mostly links.
@@ -831,7 +1006,7 @@ fn main_roots<'a>(body: NodeRef<'a, Node>, pruner: &Pruner) -> Option<Vec<NodeRe
 
     if let Some(main) = first_max_by_key(&survey.mains, prose_of) {
         if substantial(&survey.stats, main, body_text) {
-            return Some(vec![main]);
+            return Some(narrow_to_article(main, &survey.articles, prose_of));
         }
     }
     if let Some(article) = pick_article(&survey.articles, prose_of) {
@@ -840,6 +1015,42 @@ fn main_roots<'a>(body: NodeRef<'a, Node>, pruner: &Pruner) -> Option<Vec<NodeRe
         }
     }
     score_blocks(&self::survey(body, pruner, true), body)
+}
+
+/// A main landmark that holds one dominant `<article>` (most of its prose) beside
+/// recirculation, author boxes and sign-up forms is narrowed to that article, keeping a
+/// headline that sits outside it.
+fn narrow_to_article<'a>(
+    main: NodeRef<'a, Node>,
+    articles: &[NodeRef<'a, Node>],
+    prose_of: impl Fn(&NodeRef<'a, Node>) -> usize + Copy,
+) -> Vec<NodeRef<'a, Node>> {
+    let inside: Vec<NodeRef<'a, Node>> = articles
+        .iter()
+        .filter(|a| a.ancestors().any(|x| x == main))
+        .copied()
+        .collect();
+    let Some(article) = first_max_by_key(&inside, prose_of) else {
+        return vec![main];
+    };
+    let total: usize = inside.iter().map(prose_of).sum();
+    if prose_of(&article) * 10 < prose_of(&main) * 6 || prose_of(&article) * 2 < total {
+        return vec![main];
+    }
+    let is_h1 = |n: &NodeRef<'_, Node>| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| e.name.local == local_name!("h1"))
+    };
+    if article.descendants().any(|d| is_h1(&d)) {
+        return vec![article];
+    }
+    // The first <h1> before the article, still inside the landmark.
+    let headline = main
+        .descendants()
+        .take_while(|d| *d != article)
+        .find(|d| is_h1(d));
+    headline.into_iter().chain([article]).collect()
 }
 
 /// The first of `nodes` with the greatest key: ties go to document order (`max_by_key`

@@ -1051,6 +1051,39 @@ SHAPES = [
 ]
 LANG_CYCLE = ["en", "en", "en", "de", "fr", "en", "es", "ru", "en", "en"]
 
+# Shapes also written with every class and id replaced by a generated name, as CSS-modules,
+# styled-components and minifiers publish them: nothing but tags, roles and structure to go by.
+OBFUSCATED = [
+    ("news", shape_news, 10),
+    ("wordpress", shape_wordpress, 5),
+    ("divsoup", shape_div_soup, 4),
+    ("barebr", shape_bare_br, 3),
+    ("maincomments", shape_main_comments, 4),
+    ("forum", shape_forum, 4),
+    ("cms", shape_cms_misc, 6),
+    ("docs", shape_docs, 3),
+    ("product", shape_product, 3),
+]
+
+
+def obfuscate(page, rng):
+    """Every class and id value replaced token by token; one token always maps to one name,
+    so repeated structure keeps repeated names."""
+    import re
+    names = {}
+
+    def name(token):
+        if token not in names:
+            prefix = rng.choice(["sc-", "_", "css-", "x"])
+            names[token] = prefix + "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+                                            for _ in range(rng.randint(5, 8)))
+        return names[token]
+
+    def repl(m):
+        return f'{m.group(1)}="' + " ".join(name(t) for t in m.group(2).split()) + '"'
+
+    return re.sub(r'\b(class|id)="([^"]*)"', repl, page)
+
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages")
@@ -1065,6 +1098,19 @@ def main():
             lang = "en" if name == "docs" else LANG_CYCLE[(n + i) % len(LANG_CYCLE)]
             page, truth, headline = fn(rng, lang)
             stem = f"{n:03d}-{name}-{lang}"
+            with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:
+                f.write(page)
+            with open(os.path.join(out, stem + ".txt"), "w", encoding="utf-8") as f:
+                f.write("\n".join(truth) + "\n")
+            with open(os.path.join(out, stem + ".headline"), "w", encoding="utf-8") as f:
+                f.write(headline + "\n")
+            n += 1
+    for name, fn, count in OBFUSCATED:
+        for i in range(count):
+            lang = "en" if name == "docs" else LANG_CYCLE[(n + i) % len(LANG_CYCLE)]
+            page, truth, headline = fn(rng, lang)
+            page = obfuscate(page, rng)
+            stem = f"{n:03d}-{name}-obfuscated-{lang}"
             with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:
                 f.write(page)
             with open(os.path.join(out, stem + ".txt"), "w", encoding="utf-8") as f:
