@@ -844,3 +844,77 @@ fn equally_scored_candidates_resolve_to_the_first_in_document_order() {
     let m = md(&doc("tied_candidates.html")).to_owned();
     assert!(m.starts_with("Alpha paragraph"), "{m}");
 }
+
+/// Main-content Markdown of an inline page.
+fn main_md(html: &str) -> String {
+    let d = extract(
+        html,
+        &Url::parse(PAGE_URL).unwrap(),
+        &ExtractOptions::default(),
+    );
+    d.markdown.unwrap_or_default()
+}
+
+const STORY: &str = "<p>The harbour bridge reopened on Monday after two years of repairs, ending a closure that had split the town in two.</p><p>Engineers replaced every rivet on the main span and repainted the ironwork, and the deck now carries a protected cycle lane.</p><p>Traders on both banks said footfall had already recovered, and the ferry will keep its summer timetable until October.</p>";
+
+#[test]
+fn an_ad_named_wrapper_holding_the_whole_page_is_kept() {
+    for wrapper in [
+        r#"<div class="Page-ad-margins">"#,
+        r#"<div class="non-ad-column">"#,
+        r#"<div id="ad_body">"#,
+        r#"<div class="advertisement-pusher">"#,
+    ] {
+        let html = format!(
+            r#"<body>{wrapper}<nav><a href="/">Home</a></nav><div class="post">{STORY}</div><div class="ad-slot">Advertisement</div></div></body>"#
+        );
+        let m = main_md(&html);
+        assert_present(&m, &["harbour bridge reopened", "summer timetable"]);
+        assert_absent(&m, &["Advertisement", "Home"]);
+    }
+}
+
+#[test]
+fn an_aspnet_form_around_the_body_is_kept() {
+    let html = format!(
+        r#"<body><form id="aspnetForm" method="post"><input type="hidden" name="__VIEWSTATE" value="x"><div id="ctl00_header"><a href="/">Home</a></div><div id="ctl00_main">{STORY}</div></form></body>"#
+    );
+    assert_present(
+        &main_md(&html),
+        &["harbour bridge reopened", "summer timetable"],
+    );
+}
+
+#[test]
+fn a_post_in_main_keeps_its_text_and_loses_its_comment_thread() {
+    let comments: String = (0..40)
+        .map(|i| format!(r#"<li class="comment"><b>Reader {i}</b><p>Great post number {i}, thanks for sharing it with us all.</p></li>"#))
+        .collect();
+    let html = format!(
+        r#"<body><main><h1>Bridge reopens</h1>{STORY}<div id="comments"><h2>40 comments</h2><ol class="comment-list">{comments}</ol></div></main></body>"#
+    );
+    let m = main_md(&html);
+    assert_present(&m, &["# Bridge reopens", "summer timetable"]);
+    assert_absent(&m, &["Great post", "40 comments"]);
+}
+
+#[test]
+fn of_two_role_main_sections_the_article_beats_a_longer_list_of_links() {
+    let teasers: String = (0..15)
+        .map(|i| format!(r#"<p><a href="/s/{i}">Another story about the town council and its long running budget dispute, part {i}</a></p>"#))
+        .collect();
+    let html = format!(
+        r#"<body><section role="main">{teasers}</section><section role="main"><h1>Bridge reopens</h1>{STORY}</section></body>"#
+    );
+    let m = main_md(&html);
+    assert_present(&m, &["harbour bridge reopened"]);
+    assert_absent(&m, &["Another story"]);
+}
+
+#[test]
+fn bare_text_with_breaks_beside_blocks_outscores_a_footer_address() {
+    let html = r#"<body><div class="page"><div class="main"><h1>Bridge reopens</h1><div class="text">The harbour bridge reopened on Monday after two years of repairs, ending a closure that split the town.<br><br>Engineers replaced every rivet on the main span, repainted the ironwork, and widened the deck.<br><br><div class="img"><img src="/b.jpg" alt=""></div>Traders on both banks said footfall had recovered, and the ferry keeps its timetable.<br><br>The council will hold a street party on Saturday, with music, food stalls and fireworks.<br><br></div></div><div class="bottom"><p>Gazette Ltd, Harbour Street 1, Portmouth, PM1 1QT, United Kingdom.</p><p>Editorial office: open Monday to Friday from nine to five, closed on public holidays.</p><p>Registered in England and Wales under company number 1234567, VAT GB 123456789.</p></div></div></body>"#;
+    let m = main_md(html);
+    assert_present(&m, &["harbour bridge reopened", "street party"]);
+    assert_absent(&m, &["Registered in England"]);
+}

@@ -141,6 +141,8 @@ fn boilerplate_part(part: &str) -> bool {
             | "cart"
             | "basket"
             | "upsells"
+            | "review"
+            | "reviews"
             | "feedback"
             | "button"
             | "btn"
@@ -156,19 +158,12 @@ fn boilerplate_part(part: &str) -> bool {
     )
 }
 
-/// Class or id parts that mark reader comments and reviews.
+/// Class or id parts that mark reader comments. (Not "review": critics' reviews are
+/// articles; a shop's reviews fall to the boilerplate rule and its rescue.)
 fn comments_part(part: &str) -> bool {
     matches!(
         part,
-        "comment"
-            | "comments"
-            | "commentlist"
-            | "respond"
-            | "disqus"
-            | "reply"
-            | "replies"
-            | "review"
-            | "reviews"
+        "comment" | "comments" | "commentlist" | "respond" | "disqus" | "reply" | "replies"
     )
 }
 
@@ -419,6 +414,7 @@ impl Pruner {
         }
         for root in roots {
             let mut found = Vec::new();
+            let mut headings = Vec::new();
             let mut prose: FxHashMap<NodeId, usize> =
                 FxHashMap::with_capacity_and_hasher(256, Default::default());
             // Per open element: (text, link text, candidate).
@@ -466,6 +462,16 @@ impl Pruner {
                             }
                             let (text, links, candidate) = stack.pop().unwrap_or_default();
                             prose.insert(n.id(), text - links.min(text));
+                            if matches!(
+                                el.name.local,
+                                local_name!("h2")
+                                    | local_name!("h3")
+                                    | local_name!("h4")
+                                    | local_name!("h5")
+                                    | local_name!("h6")
+                            ) {
+                                headings.push(n);
+                            }
                             if let Some(id) = candidate {
                                 if text > 0 && links * 10 > text * 6 {
                                     found.push(id);
@@ -487,6 +493,46 @@ impl Pruner {
                 self.dropped.extend(found);
             }
             self.drop_threads(*root, &prose, text - links.min(text));
+            self.drop_orphan_headings(&headings);
+        }
+    }
+
+    /// Drops headings left with nothing under them once what they introduced is gone
+    /// ("Related stories" over a dropped list, "42 comments" over a dropped thread, "Leave
+    /// a reply" over a dropped form).
+    fn drop_orphan_headings(&mut self, headings: &[NodeRef<'_, Node>]) {
+        for heading in headings {
+            let mut introduced = 0;
+            let mut orphan = true;
+            for sibling in heading.next_siblings() {
+                match sibling.value() {
+                    Node::Text(t) if !t.trim().is_empty() => orphan = false,
+                    Node::Element(el) => {
+                        if matches!(
+                            el.name.local,
+                            local_name!("h1")
+                                | local_name!("h2")
+                                | local_name!("h3")
+                                | local_name!("h4")
+                                | local_name!("h5")
+                                | local_name!("h6")
+                        ) {
+                            break;
+                        }
+                        introduced += 1;
+                        if !self.drops(sibling, el) {
+                            orphan = false;
+                        }
+                    }
+                    _ => {}
+                }
+                if !orphan {
+                    break;
+                }
+            }
+            if orphan && introduced > 0 {
+                self.dropped.insert(heading.id());
+            }
         }
     }
 
