@@ -918,3 +918,17 @@ fn bare_text_with_breaks_beside_blocks_outscores_a_footer_address() {
     assert_present(&m, &["harbour bridge reopened", "street party"]);
     assert_absent(&m, &["Registered in England"]);
 }
+
+#[test]
+fn include_tags_win_over_the_main_content_rules() {
+    let html = r#"<body><main><div class="meta byline">By Ann on <time>4 March</time><aside>Side note</aside></div><p>Story.</p></main></body>"#;
+    let d = extract(
+        html,
+        &Url::parse(PAGE_URL).unwrap(),
+        &ExtractOptions {
+            include_tags: vec![".byline".into()],
+            ..ExtractOptions::default()
+        },
+    );
+    assert_present(md(&d), &["By Ann on 4 March", "Side note"]);
+}

@@ -258,10 +258,11 @@ impl Pruner {
             dropped: FxHashSet::default(),
             judged_all: false,
         };
-        if pruner.main_only {
+        // Include selectors say what the content is: no main-content rule second-guesses
+        // them (only hidden, non-content and excluded elements go).
+        if pruner.main_only && opts.include_tags.is_empty() {
             pruner.apply_rules(body_of(dom));
-            // Include selectors may pick roots anywhere, even inside a dropped subtree.
-            pruner.judged_all = opts.include_tags.is_empty();
+            pruner.judged_all = true;
         }
         pruner
     }
