@@ -627,7 +627,7 @@ const SHORT_FURNITURE: usize = 60;
 /// Alike siblings that may be a reader thread (or a product's reviews).
 const THREAD_ITEMS: usize = 3;
 /// A thread's items are short: at most this much prose each on average.
-const THREAD_ITEM_PROSE: usize = 600;
+const THREAD_ITEM_PROSE: usize = 450;
 /// The article beside a thread: at least this much prose outside it.
 const THREAD_ARTICLE_PROSE: usize = 400;
 
@@ -1123,7 +1123,15 @@ fn pick_article<'a>(
 ) -> Option<NodeRef<'a, Node>> {
     let biggest = first_max_by_key(articles, text_of)?;
     let total: usize = articles.iter().map(text_of).sum();
-    if articles.len() == 1 || text_of(&biggest) * 2 >= total {
+    // Dominant: half of all article text, or three times the runner-up (a story beside
+    // many small teaser cards).
+    let runner_up = articles
+        .iter()
+        .filter(|a| **a != biggest)
+        .map(text_of)
+        .max()
+        .unwrap_or(0);
+    if articles.len() == 1 || text_of(&biggest) * 2 >= total || text_of(&biggest) >= runner_up * 3 {
         return Some(biggest);
     }
     let first = articles[0];
