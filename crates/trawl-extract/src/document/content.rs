@@ -155,6 +155,7 @@ fn boilerplate_part(part: &str) -> bool {
             | "print"
             | "lightbox"
             | "overlay"
+            | "infobox"
     )
 }
 
@@ -405,7 +406,7 @@ impl Pruner {
         !self.judged_all && self.hard_drops(node, el)
     }
 
-    /// Drops link-dense blocks inside the content `roots`: breadcrumbs, tag lists, author
+    /// Drops link-dense blocks (more than half link text) inside the content `roots`: breadcrumbs, tag lists, author
     /// links, share bars, "read more" lines and teaser lists that carry no telling name.
     /// Headings stay (a listing's headlines are links), and a root that is itself mostly
     /// links (a link directory) is left whole.
@@ -474,7 +475,7 @@ impl Pruner {
                                 headings.push(n);
                             }
                             if let Some(id) = candidate {
-                                if text > 0 && links * 10 > text * 6 {
+                                if text > 0 && links * 2 > text {
                                     found.push(id);
                                 }
                             }

@@ -1031,6 +1031,102 @@ def shape_press_release(rng, lang):
     return page, [h1] + body.truth + [about], h1
 
 
+def shape_qa(rng, lang):
+    """A Q&A page (Stack Exchange shape): the question and its answers are the content; vote
+    counts, user cards, per-post comment lines, tags and the 'related questions' sidebar
+    are not."""
+    t = Text(rng, "tech")
+    h1 = "How do I " + t.short(6).lower() + "?"
+    truth = [h1]
+
+    def post(cls, paras, votes):
+        body = "".join(f"<p>{esc(x)}</p>" for x in paras)
+        if rng.random() < 0.5:
+            code = f"tool run --workers {rng.randint(1, 16)}"
+            body += f"<pre><code>{esc(code)}</code></pre>"
+            paras = paras + [code]
+        truth.extend(paras)
+        comments = "".join(f'<li class="comment"><span class="comment-copy">{esc(rng.choice(COMMENT_LINES))}</span> – '
+                           f'<a class="comment-user" href="/u/{i}">{esc(rng.choice(NAMES))}</a> <span class="relativetime">Mar {i + 1}</span></li>'
+                           for i in range(rng.randint(0, 3)))
+        return (f'<div class="{cls}"><div class="votecell"><div class="js-vote-count">{votes}</div></div>'
+                f'<div class="postcell"><div class="s-prose js-post-body">{body}</div>'
+                f'<div class="post-signature"><div class="user-info"><div class="user-action-time">asked Mar 5 at 10:00</div>'
+                f'<a href="/users/1">{esc(rng.choice(NAMES))}</a><span class="reputation-score">{rng.randint(1, 99999)}</span></div></div></div>'
+                f'<div class="comments"><ul class="comments-list">{comments}</ul></div></div>')
+
+    question = post("question", [t.paragraph(2, 4) for _ in range(rng.randint(1, 3))], rng.randint(-2, 300))
+    answers = "".join(post("answer", [t.paragraph(3, 6) for _ in range(rng.randint(1, 3))], rng.randint(0, 500))
+                      for _ in range(rng.randint(2, 5)))
+    related_q = "".join(f'<li><a href="/q/{i}">{esc(t.headline())}?</a></li>' for i in range(6))
+    page = head(f"{h1} - Stack Overflow", "en", "", h1) + \
+        (f'<body><header class="s-topbar"><a href="/">Stack</a><form><input name="q"></form></header>'
+         f'<div class="container"><div id="left-sidebar"><nav><ol><li><a href="/">Home</a></li><li><a href="/questions">Questions</a></li></ol></nav></div>'
+         f'<div id="content"><div id="question-header"><h1 itemprop="name"><a href="/q/1">{esc(h1)}</a></h1></div>'
+         f'<div id="mainbar">{question}<div id="answers"><h2>{rng.randint(2, 5)} Answers</h2>{answers}</div></div>'
+         f'<div id="sidebar"><div class="module"><h4>Related</h4><ul>{related_q}</ul></div></div></div></div>'
+         f'<footer class="site-footer">Site design / logo © 2024</footer></body></html>')
+    return page, truth, h1
+
+
+def shape_liveblog(rng, lang):
+    """A live blog: an intro, then timestamped entries, some with headings, all content."""
+    t = Text(rng, lang)
+    site = rng.choice(SITES)
+    h1 = t.headline() + " – live"
+    intro = t.paragraph(2, 4)
+    truth = [h1, intro]
+    entries = []
+    for i in range(rng.randint(6, 14)):
+        paras = [t.paragraph(1, 4) for _ in range(rng.randint(1, 3))]
+        head_text = t.short(5) if rng.random() < 0.4 else None
+        truth.extend(([head_text] if head_text else []) + paras)
+        h = f"<h2>{esc(head_text)}</h2>" if head_text else ""
+        entries.append(f'<div class="block"><time class="block-time">{10 + i // 6}:{(i * 7) % 60:02d}</time>{h}'
+                       + "".join(f"<p>{esc(x)}</p>" for x in paras) +
+                       f'<div class="block-share"><a href="https://share.example/f">Share</a></div></div>')
+    page = head(titled(rng, h1, site), lang, t.sentence(), h1, site) + \
+        (f'<body>{site_header(rng, lang, site, 0)}<main><article><h1>{esc(h1)}</h1>{byline(rng, lang, 0)}'
+         f'<div class="live-intro"><p>{esc(intro)}</p></div><div class="live-blog">{"".join(entries)}</div></article>'
+         f'{related(rng, t, lang, 0)}</main>{site_footer(rng, lang, site, 0)}</body></html>')
+    return page, truth, h1
+
+
+def shape_wiki(rng, lang):
+    """A wiki article (MediaWiki shape): many inline links, an infobox, a table of contents,
+    edit links, references and navboxes."""
+    t = Text(rng, lang)
+    h1 = t.short(3).title()
+    truth = [h1]
+    body = []
+    for sec in range(rng.randint(3, 6)):
+        if sec:
+            h = t.short(3)
+            body.append(f'<h2><span class="mw-headline" id="s{sec}">{esc(h)}</span><span class="mw-editsection">[<a href="/edit/{sec}">edit</a>]</span></h2>')
+            truth.append(h)
+        for _ in range(rng.randint(1, 3)):
+            words = t.paragraph(2, 4).split(" ")
+            out = []
+            for w in words:
+                out.append(f'<a href="/wiki/{esc(w.strip(".,"))}">{esc(w)}</a>' if rng.random() < 0.15 else esc(w))
+            body.append("<p>" + " ".join(out) + f'<sup class="reference"><a href="#cite-{sec}">[{sec + 1}]</a></sup></p>')
+            truth.append(" ".join(words))
+    infobox = ('<table class="infobox"><tr><th colspan="2">' + esc(h1) + '</th></tr>' +
+               "".join(f'<tr><th>{k}</th><td><a href="/wiki/{v}">{v}</a></td></tr>' for k, v in
+                       [("Country", "Freedonia"), ("Region", "North"), ("Founded", "1820")]) + "</table>")
+    toc = '<div id="toc" class="toc"><h2>Contents</h2><ul>' + "".join(f'<li><a href="#s{i}">{i} Section</a></li>' for i in range(1, 4)) + "</ul></div>"
+    refs = '<h2>References</h2><ol class="references">' + "".join(f'<li id="cite-{i}"><a href="https://ref.example/{i}">Reference source {i}</a>. Retrieved 2024.</li>' for i in range(6)) + "</ol>"
+    navbox = '<div class="navbox"><table><tr><th>Places</th><td>' + " · ".join(f'<a href="/wiki/P{i}">Place {i}</a>' for i in range(15)) + "</td></tr></table></div>"
+    page = head(f"{h1} - Wikipedia", lang, "", None) + \
+        (f'<body><div id="mw-page-base"></div><div id="mw-navigation"><div id="mw-panel"><ul>{nav_items(rng, lang)}</ul></div></div>'
+         f'<main id="content" class="mw-body"><h1 id="firstHeading" class="firstHeading">{esc(h1)}</h1>'
+         f'<div id="bodyContent"><div id="siteSub">From Wikipedia, the free encyclopedia</div>'
+         f'<div id="mw-content-text"><div class="mw-parser-output">{infobox}{body[0] if body else ""}{toc}{"".join(body[1:])}{refs}{navbox}</div></div>'
+         f'<div id="catlinks" class="catlinks">Categories: <a href="/c/1">Places</a> | <a href="/c/2">Towns</a></div></div></main>'
+         f'<div id="footer"><ul id="footer-places"><li><a href="/privacy">Privacy policy</a></li></ul></div></body></html>')
+    return page, truth, h1
+
+
 SHAPES = [
     ("news", shape_news, 26),
     ("wordpress", shape_wordpress, 18),
@@ -1048,6 +1144,14 @@ SHAPES = [
     ("oldtable", shape_old_table, 5),
     ("recipe", shape_recipe, 6),
     ("press", shape_press_release, 5),
+]
+
+# Shapes added after the extractor's rules were written, to check them on pages they were
+# not tuned on (appended so the pages above stay as they were).
+LATER_SHAPES = [
+    ("qa", shape_qa, 6),
+    ("liveblog", shape_liveblog, 6),
+    ("wiki", shape_wiki, 6),
 ]
 LANG_CYCLE = ["en", "en", "en", "de", "fr", "en", "es", "ru", "en", "en"]
 
@@ -1111,6 +1215,18 @@ def main():
             page, truth, headline = fn(rng, lang)
             page = obfuscate(page, rng)
             stem = f"{n:03d}-{name}-obfuscated-{lang}"
+            with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:
+                f.write(page)
+            with open(os.path.join(out, stem + ".txt"), "w", encoding="utf-8") as f:
+                f.write("\n".join(truth) + "\n")
+            with open(os.path.join(out, stem + ".headline"), "w", encoding="utf-8") as f:
+                f.write(headline + "\n")
+            n += 1
+    for name, fn, count in LATER_SHAPES:
+        for i in range(count):
+            lang = "en" if name == "qa" else LANG_CYCLE[(n + i) % len(LANG_CYCLE)]
+            page, truth, headline = fn(rng, lang)
+            stem = f"{n:03d}-{name}-{lang}"
             with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:
                 f.write(page)
             with open(os.path.join(out, stem + ".txt"), "w", encoding="utf-8") as f:
