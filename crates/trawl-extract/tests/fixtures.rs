@@ -932,3 +932,13 @@ fn include_tags_win_over_the_main_content_rules() {
     );
     assert_present(md(&d), &["By Ann on 4 March", "Side note"]);
 }
+
+#[test]
+fn bylines_named_only_by_data_attributes_or_microdata_are_dropped() {
+    let html = format!(
+        r#"<body><main><h1>Bridge reopens</h1><div data-testid="byline"><span>Ann Lee, transport reporter</span></div><div data-component="caption-block"><p>The bridge at dawn, seen from the quay</p></div><span itemprop="datePublished">4 March 2024, 10:00 GMT</span>{STORY}</main></body>"#
+    );
+    let m = main_md(&html);
+    assert_present(&m, &["harbour bridge reopened"]);
+    assert_absent(&m, &["Ann Lee", "bridge at dawn", "10:00"]);
+}

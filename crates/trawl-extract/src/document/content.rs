@@ -60,6 +60,10 @@ fn boilerplate_token(token: &str) -> bool {
             | "tableofcontents"
             | "wp-caption-text"
             | "entry-utility"
+            | "datepublished"
+            | "datemodified"
+            | "datecreated"
+            | "publisher"
     )
 }
 
@@ -736,10 +740,13 @@ fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
     }) {
         return Named::Boilerplate;
     }
-    match (attrs.class.map(named), attrs.id.map(named)) {
-        (Some(Named::Comments), _) | (_, Some(Named::Comments)) => Named::Comments,
-        (Some(Named::Boilerplate), _) | (_, Some(Named::Boilerplate)) => Named::Boilerplate,
-        _ => Named::Plain,
+    let names = [attrs.class, attrs.id, attrs.component].map(|v| v.map_or(Named::Plain, named));
+    if names.contains(&Named::Comments) {
+        Named::Comments
+    } else if names.contains(&Named::Boilerplate) {
+        Named::Boilerplate
+    } else {
+        Named::Plain
     }
 }
 
