@@ -942,3 +942,23 @@ fn bylines_named_only_by_data_attributes_or_microdata_are_dropped() {
     assert_present(&m, &["harbour bridge reopened"]);
     assert_absent(&m, &["Ann Lee", "bridge at dawn", "10:00"]);
 }
+
+#[test]
+fn short_furniture_lines_at_the_article_edges_go_but_short_lines_between_paragraphs_stay() {
+    let html = format!(
+        r#"<body><main><h1>Bridge reopens</h1><div>Transport</div><div>4 March 2024, 10:00</div><div>5 min read</div>{STORY}<p>Short line between.</p>{STORY}<div>Advertisement</div><span><div>Share</div></span></main></body>"#
+    );
+    let m = main_md(&html);
+    assert_present(
+        &m,
+        &[
+            "# Bridge reopens",
+            "harbour bridge reopened",
+            "Short line between.",
+        ],
+    );
+    assert_absent(
+        &m,
+        &["Transport", "10:00", "min read", "Advertisement", "Share"],
+    );
+}

@@ -11,7 +11,7 @@ use scraper::{Html, Node};
 
 use super::rules::{always_dropped, rule, Named};
 use super::{body_of, is_block, parse_selectors};
-use crate::document::dom::{attr, key_attrs, style_hides};
+use crate::document::dom::{attr, key_attrs, raw_text, style_hides};
 use crate::document::ExtractOptions;
 
 /// Below this much text outside them (non-link bytes), comments are the page and stay.
@@ -218,8 +218,9 @@ impl Pruner {
             let mut headings = Vec::new();
             let mut prose: FxHashMap<NodeId, usize> =
                 FxHashMap::with_capacity_and_hasher(256, Default::default());
-            // Per open element: (text, link text, candidate).
-            let mut stack: Vec<(usize, usize, Option<NodeId>)> = vec![(0, 0, None)];
+            let mut leaves = Vec::new();
+            // Per open element: (text, link text, candidate, holds a block).
+            let mut stack: Vec<(usize, usize, Option<NodeId>, bool)> = vec![(0, 0, None, false)];
             let mut skip_until: Option<NodeId> = None;
             let mut link_depth = 0usize;
             for edge in root.traverse() {
@@ -252,7 +253,12 @@ impl Pruner {
                             if el.name.local == local_name!("a") {
                                 link_depth += 1;
                             }
-                            stack.push((0, 0, candidate));
+                            if is_block(el) {
+                                if let Some(parent) = stack.last_mut() {
+                                    parent.3 = true;
+                                }
+                            }
+                            stack.push((0, 0, candidate, false));
                         }
                         _ => {}
                     },
@@ -261,8 +267,12 @@ impl Pruner {
                             if el.name.local == local_name!("a") {
                                 link_depth = link_depth.saturating_sub(1);
                             }
-                            let (text, links, candidate) = stack.pop().unwrap_or_default();
+                            let (text, links, candidate, holds_block) =
+                                stack.pop().unwrap_or_default();
                             prose.insert(n.id(), text - links.min(text));
+                            if is_block(el) && !holds_block && text > 0 {
+                                leaves.push((n, text - links.min(text)));
+                            }
                             if matches!(
                                 el.name.local,
                                 local_name!("h2")
@@ -283,18 +293,76 @@ impl Pruner {
                                     parent.0 += text;
                                     parent.1 += links;
                                 }
-                                None => stack.push((text, links, None)),
+                                None => stack.push((text, links, None, holds_block)),
                             }
                         }
                     }
                 }
             }
-            let (text, links, _) = stack.first().copied().unwrap_or_default();
+            let (text, links, _, _) = stack.first().copied().unwrap_or_default();
             if links * 2 < text {
                 self.dropped.extend(found);
             }
             self.drop_threads(*root, &prose, text - links.min(text));
             self.drop_orphan_headings(&headings);
+            self.trim_edges(*root, &leaves);
+        }
+    }
+
+    /// Drops the short lines before the article's first paragraph and after its last one
+    /// (kickers, datelines, "5 min read", "Advertisement", "Share", credits): a line under
+    /// `EDGE_LINE` bytes with no sentence punctuation, not a heading, list item or cell.
+    /// Between paragraphs short lines stay, as jusText keeps short text between good text.
+    fn trim_edges(&mut self, root: NodeRef<'_, Node>, leaves: &[(NodeRef<'_, Node>, usize)]) {
+        let visible: Vec<(NodeRef<'_, Node>, usize)> = leaves
+            .iter()
+            .filter(|(n, _)| {
+                !n.ancestors()
+                    .take_while(|a| *a != root)
+                    .chain([*n])
+                    .any(|a| self.dropped.contains(&a.id()))
+            })
+            .copied()
+            .collect();
+        let long = |(_, prose): &(NodeRef<'_, Node>, usize)| *prose >= LONG_PARAGRAPH;
+        let (Some(first), Some(last)) = (
+            visible.iter().position(long),
+            visible.iter().rposition(long),
+        ) else {
+            return;
+        };
+        for (i, (node, prose)) in visible.iter().enumerate() {
+            if (first..=last).contains(&i) || *prose >= EDGE_LINE {
+                continue;
+            }
+            let Some(el) = node.value().as_element() else {
+                continue;
+            };
+            if matches!(
+                el.name.local,
+                local_name!("h1")
+                    | local_name!("h2")
+                    | local_name!("h3")
+                    | local_name!("h4")
+                    | local_name!("h5")
+                    | local_name!("h6")
+                    | local_name!("li")
+                    | local_name!("td")
+                    | local_name!("th")
+                    | local_name!("dt")
+                    | local_name!("dd")
+                    | local_name!("pre")
+            ) {
+                continue;
+            }
+            let mut text = String::new();
+            raw_text(*node, &mut text);
+            let sentence = text
+                .trim_end()
+                .ends_with(['.', '!', '?', '。', '！', '？', ':', ';']);
+            if !sentence {
+                self.dropped.insert(node.id());
+            }
         }
     }
 
@@ -420,6 +488,11 @@ fn is_one_run(
     }
     true
 }
+
+/// A paragraph of running text: at least this many bytes of non-link text.
+const LONG_PARAGRAPH: usize = 100;
+/// A furniture line at the article's edges: shorter than this many bytes of non-link text.
+const EDGE_LINE: usize = 40;
 
 /// A comment's name or date line: shorter than this many bytes of (non-link) text.
 const SHORT_FURNITURE: usize = 60;
