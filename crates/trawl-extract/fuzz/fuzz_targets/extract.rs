@@ -21,6 +21,8 @@ fuzz_target!(|data: &[u8]| {
         ..ExtractOptions::default()
     };
     let doc = extract(&html, &url, &opts);
+    // Deterministic: the same input and options give the same document every time.
+    assert!(extract(&html, &url, &opts) == doc, "a second extraction differed");
     for link in doc.links.unwrap_or_default() {
         assert!(link.starts_with("http://") || link.starts_with("https://"), "{link}");
         assert!(!link.contains('#'), "{link}");

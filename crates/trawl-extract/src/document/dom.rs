@@ -17,6 +17,9 @@ pub(crate) struct KeyAttrs<'a> {
     pub id: Option<&'a str>,
     pub style: Option<&'a str>,
     pub role: Option<&'a str>,
+    /// What the page's own code calls the element, besides its class: `data-testid`,
+    /// `data-component`, `itemprop` (the first found).
+    pub component: Option<&'a str>,
     pub hidden: bool,
     pub aria_hidden: bool,
     pub input_hidden: bool,
@@ -36,6 +39,14 @@ pub(crate) fn key_attrs(el: &Element) -> KeyAttrs<'_> {
                 out.aria_hidden = value.trim().eq_ignore_ascii_case("true")
             }
             local_name!("type") => out.input_hidden = value.trim().eq_ignore_ascii_case("hidden"),
+            local_name!("itemprop") => {
+                out.component.get_or_insert(value);
+            }
+            ref other if other.starts_with("data-") => {
+                if matches!(&**other, "data-testid" | "data-component" | "data-module") {
+                    out.component.get_or_insert(value);
+                }
+            }
             _ => {}
         }
     }

@@ -82,6 +82,11 @@ pub struct Metadata {
     /// `<title>`, else `og:title`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The article's headline as the page shows it: the `<h1>` that matches the page's
+    /// Open Graph title or `<title>`, else `og:title` (or `twitter:title`), else `<title>`,
+    /// without a " | Site name" part. Not in Firecrawl's shape: Trawl's own field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
     /// `<meta name=description>`, else `og:description`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -207,8 +212,11 @@ pub fn extract(html: &str, page_url: &Url, opts: &ExtractOptions) -> Document {
     let links = scanned.links(opts.want_links || opts.want_analysis);
 
     let need_text = metadata.language.is_none() || opts.want_analysis;
-    let pruner = content::Pruner::new(&dom, opts);
+    let mut pruner = content::Pruner::new(&dom, opts);
     let roots = content::select_roots(&dom, &pruner, opts);
+    if opts.include_tags.is_empty() {
+        pruner.drop_link_dense(&roots);
+    }
 
     let rendered = if opts.want_markdown || need_text {
         Some(markdown::render(&roots, &pruner, base, opts, need_text))

@@ -12,6 +12,12 @@ use super::Metadata;
 
 /// Pages with thousands of `<meta>` tags should not bloat every stored document.
 const MAX_EXTRA_META: usize = 64;
+/// Headline candidates: a page rarely has more than a logo, a headline and a widget title.
+const MAX_H1S: usize = 8;
+/// What separates a headline from the site's name in a `<title>`.
+const TITLE_SEPARATORS: &[&str] = &[
+    " | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " / ", " ~ ",
+];
 
 /// Raw findings of the scan, borrowed from the tree.
 pub(crate) struct Scanned<'a> {
@@ -20,6 +26,8 @@ pub(crate) struct Scanned<'a> {
     lang: Option<&'a str>,
     content_language: Option<&'a str>,
     title: Option<String>,
+    /// Texts of the first `<h1>`s, for the headline.
+    h1s: Vec<String>,
     canonical: Option<&'a str>,
     icon: Option<&'a str>,
     touch_icon: Option<&'a str>,
@@ -35,6 +43,7 @@ pub(crate) fn scan<'a>(dom: &'a Html, page_url: &Url) -> Scanned<'a> {
         lang: None,
         content_language: None,
         title: None,
+        h1s: Vec::new(),
         canonical: None,
         icon: None,
         touch_icon: None,
@@ -77,6 +86,14 @@ pub(crate) fn scan<'a>(dom: &'a Html, page_url: &Url) -> Scanned<'a> {
                 let text = collapse_ws(&text);
                 if !text.is_empty() {
                     s.title = Some(text);
+                }
+            }
+            local_name!("h1") if s.h1s.len() < MAX_H1S => {
+                let mut text = String::new();
+                raw_text(node, &mut text);
+                let text = collapse_ws(&text);
+                if !text.is_empty() && text.len() <= 500 {
+                    s.h1s.push(text);
                 }
             }
             local_name!("base") if base_href.is_none() => {
@@ -150,6 +167,107 @@ pub(crate) fn image_src(el: &scraper::node::Element) -> Option<&str> {
     }
 }
 
+/// The article's headline: the `<h1>` that matches the page's own titles (a logo or widget
+/// `<h1>` does not), else the Open Graph (or Twitter) title, else `<title>`, each without a
+/// " | Site name" part, else the first `<h1>`.
+fn headline(
+    h1s: &[String],
+    social: Option<&str>,
+    title: Option<&str>,
+    site: Option<&str>,
+) -> Option<String> {
+    let raw_title = title;
+    let social = social.map(|t| strip_site(t, site));
+    let title = title.map(|t| strip_site(t, site));
+    let references: Vec<Vec<String>> = [social, title].into_iter().flatten().map(words).collect();
+    // A short headline ("News | Site") is the whole first part of the raw title.
+    let segments: Vec<&str> = raw_title
+        .map(|t| {
+            let mut parts = vec![t];
+            for sep in TITLE_SEPARATORS {
+                parts = parts.iter().flat_map(|p| p.split(sep)).collect();
+            }
+            parts.into_iter().map(str::trim).collect()
+        })
+        .unwrap_or_default();
+    let mut best: Option<(&String, f32)> = None;
+    for h1 in h1s {
+        let h1_words = words(h1);
+        let mut score = references
+            .iter()
+            .map(|r| overlap(&h1_words, r) * overlap(r, &h1_words))
+            .fold(0.0, f32::max);
+        let leads_title = segments.len() > 1 && segments[0].eq_ignore_ascii_case(h1);
+        if leads_title && site.is_none_or(|site| !site.trim().eq_ignore_ascii_case(h1)) {
+            score = score.max(0.9);
+        }
+        if score >= 0.5 && best.is_none_or(|(_, b)| score > b) {
+            best = Some((h1, score));
+        }
+    }
+    if let Some((h1, _)) = best {
+        return Some(h1.clone());
+    }
+    social
+        .or(title)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .or_else(|| h1s.first().cloned())
+}
+
+/// Lower-cased alphanumeric words.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The share of `a`'s words found in `b`.
+fn overlap(a: &[String], b: &[String]) -> f32 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    a.iter().filter(|w| b.contains(w)).count() as f32 / a.len() as f32
+}
+
+/// `title` without the site's name: the named site at either end, else up to two short
+/// trailing parts ("Headline | Section | Site") after a separator.
+fn strip_site<'t>(title: &'t str, site: Option<&str>) -> &'t str {
+    let title = title.trim();
+    let site = site.map(str::trim).filter(|s| !s.is_empty());
+    for sep in TITLE_SEPARATORS {
+        if let Some(site) = site {
+            if let Some((head, tail)) = title.rsplit_once(sep) {
+                if tail.trim().eq_ignore_ascii_case(site) && !head.trim().is_empty() {
+                    return head.trim();
+                }
+            }
+            if let Some((head, tail)) = title.split_once(sep) {
+                if head.trim().eq_ignore_ascii_case(site) && !tail.trim().is_empty() {
+                    return tail.trim();
+                }
+            }
+        }
+    }
+    let mut out = title;
+    for _ in 0..2 {
+        let cut = TITLE_SEPARATORS
+            .iter()
+            .filter_map(|sep| out.rfind(sep).map(|i| (i, sep.len())))
+            .max();
+        let Some((i, len)) = cut else {
+            break;
+        };
+        let (head, tail) = (out[..i].trim(), out[i + len..].trim());
+        if tail.split_whitespace().count() > 4 || head.split_whitespace().count() < 2 {
+            break;
+        }
+        out = head;
+    }
+    out
+}
+
 impl Scanned<'_> {
     fn resolve(&self, href: &str) -> Option<String> {
         self.base.join(href.trim()).ok().map(String::from)
@@ -202,6 +320,12 @@ impl Scanned<'_> {
                 *url_field = self.resolve(&v).or(Some(v));
             }
         }
+        m.headline = headline(
+            &self.h1s,
+            m.og_title.as_deref().or(m.twitter_title.as_deref()),
+            m.title.as_deref(),
+            m.og_site_name.as_deref(),
+        );
         if m.title.is_none() {
             m.title = m.og_title.clone().or_else(|| m.twitter_title.clone());
         }
@@ -257,5 +381,86 @@ impl Scanned<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(
+        h1s: &[&str],
+        social: Option<&str>,
+        title: Option<&str>,
+        site: Option<&str>,
+    ) -> Option<String> {
+        let h1s: Vec<String> = h1s.iter().map(|s| s.to_string()).collect();
+        headline(&h1s, social, title, site)
+    }
+
+    #[test]
+    fn site_names_are_stripped_from_titles() {
+        assert_eq!(
+            strip_site("Bridge reopens | The Gazette", Some("The Gazette")),
+            "Bridge reopens"
+        );
+        assert_eq!(
+            strip_site("The Gazette - Bridge reopens", Some("the gazette")),
+            "Bridge reopens"
+        );
+        assert_eq!(
+            strip_site("Bridge reopens after repair – Gazette", None),
+            "Bridge reopens after repair"
+        );
+        assert_eq!(
+            strip_site("Configuring workers — Tool 2.4 documentation", None),
+            "Configuring workers"
+        );
+        assert_eq!(
+            strip_site("Big news | Press | Northwind Energy", None),
+            "Big news"
+        );
+        assert_eq!(strip_site("No separator here", None), "No separator here");
+        // A long tail is part of the headline, not a site name.
+        assert_eq!(
+            strip_site(
+                "Storm warning - what the new rules mean for drivers this winter",
+                None
+            ),
+            "Storm warning - what the new rules mean for drivers this winter"
+        );
+    }
+
+    #[test]
+    fn the_headline_is_the_h1_that_matches_the_titles_not_the_logo() {
+        assert_eq!(
+            h(
+                &["The Gazette", "Bridge reopens after repair"],
+                None,
+                Some("Bridge reopens after repair | The Gazette"),
+                None
+            )
+            .as_deref(),
+            Some("Bridge reopens after repair")
+        );
+        assert_eq!(
+            h(
+                &["Valley Herald"],
+                Some("Bridge reopens"),
+                Some("Bridge reopens | Valley Herald"),
+                None
+            )
+            .as_deref(),
+            Some("Bridge reopens")
+        );
+        assert_eq!(
+            h(&[], None, Some("Page title - Site"), None).as_deref(),
+            Some("Page title")
+        );
+        assert_eq!(
+            h(&["Only heading"], None, None, None).as_deref(),
+            Some("Only heading")
+        );
+        assert_eq!(h(&[], None, None, None), None);
     }
 }

@@ -1,0 +1,105 @@
+//! Main-content quality and speed on the corpus (`tests/corpus/pages`), beside the whole
+//! page and, when given, another extractor's outputs scored the same way.
+//!
+//! usage: `cargo run --release -p trawl-extract --example corpus_bench -- [ROUNDS] [NAME=DIR]...`
+//! where each DIR holds one `PAGE.txt` per corpus page (see `bench/extract/run.sh`).
+
+#[path = "../tests/corpus/score.rs"]
+mod score;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use score::{load_corpus, markdown_words, score, tokens, Page, Score};
+use trawl_extract::{extract, ExtractOptions};
+use url::Url;
+
+fn main() {
+    let mut args = std::env::args().skip(1).peekable();
+    let rounds: usize = args
+        .next_if(|a| a.parse::<usize>().is_ok())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
+    let others: Vec<(String, PathBuf)> = args
+        .filter_map(|a| {
+            let (name, dir) = a.split_once('=')?;
+            Some((name.to_owned(), PathBuf::from(dir)))
+        })
+        .collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/pages");
+    let pages = load_corpus(&dir);
+    let url = Url::parse("https://www.example.com/news/2024/03/story.html").unwrap();
+    let main = ExtractOptions {
+        want_analysis: false,
+        ..ExtractOptions::default()
+    };
+    let whole = ExtractOptions {
+        only_main_content: false,
+        ..main.clone()
+    };
+
+    let run = |opts: &ExtractOptions| -> (Vec<String>, Duration) {
+        let mut outputs = Vec::new();
+        let mut best = Duration::MAX;
+        for _ in 0..rounds.max(1) {
+            let start = Instant::now();
+            outputs = pages
+                .iter()
+                .map(|p| extract(&p.html, &url, opts).markdown.unwrap_or_default())
+                .collect();
+            best = best.min(start.elapsed());
+        }
+        (outputs, best)
+    };
+    let (ours, ours_time) = run(&main);
+    let (whole_out, _) = run(&whole);
+
+    println!(
+        "{} corpus pages; token F1 (bag of words, mean per page); pages/s on one thread, best of {rounds}",
+        pages.len()
+    );
+    report("trawl main content", &pages, &ours, true, Some(ours_time));
+    report("whole page (baseline)", &pages, &whole_out, true, None);
+    let headlines = pages
+        .iter()
+        .filter(|p| extract(&p.html, &url, &main).metadata.headline.as_deref() == Some(&p.headline))
+        .count();
+    println!(
+        "trawl metadata.headline right on {headlines} of {} pages",
+        pages.len()
+    );
+    for (name, dir) in &others {
+        let outputs: Vec<String> = pages
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(dir.join(format!("{}.txt", p.name))).unwrap_or_default()
+            })
+            .collect();
+        report(name, &pages, &outputs, false, None);
+    }
+}
+
+fn report(name: &str, pages: &[Page], outputs: &[String], markdown: bool, time: Option<Duration>) {
+    let mut scores = Vec::new();
+    let mut empty = 0;
+    for (page, out) in pages.iter().zip(outputs) {
+        let text = if markdown {
+            markdown_words(out)
+        } else {
+            out.clone()
+        };
+        let s = score(&tokens(&text), &tokens(&page.truth));
+        if s.recall < 0.2 {
+            empty += 1;
+        }
+        scores.push(s);
+    }
+    let m = Score::mean(&scores);
+    let speed = time.map_or(String::new(), |t| {
+        format!("  {:>6.0} pages/s", pages.len() as f64 / t.as_secs_f64())
+    });
+    println!(
+        "{name:<28} F1 {:.3}  P {:.3}  R {:.3}  empty {empty}{speed}",
+        m.f1, m.precision, m.recall
+    );
+}
