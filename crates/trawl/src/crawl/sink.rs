@@ -52,26 +52,28 @@ pub struct PageHooks {
 }
 
 impl PageHooks {
-    /// The page as the webhook shows it, taken before the document is stored.
-    pub fn page_data(&self, doc: &PageDocument) -> Option<Value> {
+    /// The page as the webhook shows it (the formats asked for), taken before the
+    /// document is stored; `None` when no `page` event is wanted.
+    pub fn page_data(&self, doc: &PageDocument) -> Option<PageDocument> {
         if !self.notifier.as_ref().is_some_and(|n| n.wants(Event::Page)) {
             return None;
         }
-        serde_json::to_value(doc.clone().for_formats(&self.plan)).ok()
+        Some(doc.clone().for_formats(&self.plan))
     }
 
     /// Marks `doc` with its change status and returns the deliveries to enqueue with it.
     pub async fn on_page(
         &self,
         doc: &mut NewDocument,
-        data: Option<Value>,
+        data: Option<PageDocument>,
     ) -> StoreResult<Vec<NewJob>> {
         let mut jobs = Vec::new();
         if let Some(t) = &self.tracker {
             jobs.extend(t.mark(doc).await?);
         }
         if let (Some(n), Some(d)) = (&self.notifier, data) {
-            jobs.extend(n.job(Event::Page, Value::Array(vec![d]), None));
+            let page = d.to_response(doc.id);
+            jobs.extend(n.job(Event::Page, Value::Array(vec![page]), None));
         }
         Ok(jobs)
     }

@@ -114,9 +114,15 @@ async fn status(
     if job.state == JobState::Succeeded {
         let doc = state.store.job_documents(job.id, 0, 1).await?.pop();
         out.result = match doc {
-            Some(d) => Some(
-                serde_json::to_value(PageDocument::from_stored(d)).map_err(anyhow::Error::new)?,
-            ),
+            Some(d) => {
+                let id = d.id;
+                let plan = super::v2::jobs::job_plan(&job);
+                Some(
+                    PageDocument::from_stored(d)
+                        .for_formats(&plan)
+                        .to_response(id),
+                )
+            }
             None => job.result.clone(),
         };
     }

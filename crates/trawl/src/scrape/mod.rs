@@ -8,6 +8,7 @@ pub mod writer;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
+use uuid::Uuid;
 
 use crate::fetch::{ContentKind, FetchError, FetchOptions, FetchedPage, Fetcher};
 use crate::store::crawl::StoredDocument;
@@ -60,6 +61,29 @@ impl PageDocument {
             self.analysis = None;
         }
         self
+    }
+
+    /// The page as every endpoint and webhook returns it (`/v2/scrape`, crawl and batch
+    /// status, `/api/tasks/{id}/status`, `crawl.page` events): Firecrawl's document,
+    /// whose metadata also carries `scrapeId` (the stored document's id), `creditsUsed`,
+    /// `proxyUsed`, `cacheState`, and `error` when the page answered an HTTP error.
+    /// Built here alone, so no endpoint's documents can be thinner than another's.
+    pub fn to_response(&self, scrape_id: Uuid) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(m) = value
+            .get_mut("metadata")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            m.insert("scrapeId".into(), scrape_id.to_string().into());
+            m.insert("creditsUsed".into(), 1.into());
+            // Trawl fetches directly, with no proxy tier and no response cache.
+            m.insert("proxyUsed".into(), "basic".into());
+            m.insert("cacheState".into(), "miss".into());
+            if let Some(status) = self.metadata.status_code.filter(|s| *s >= 400) {
+                m.insert("error".into(), FetchError::Http(status).to_string().into());
+            }
+        }
+        value
     }
 
     /// Rebuilds a stored page (see `crawl::sink::new_document`).

@@ -12,6 +12,7 @@ mod authz_matrix;
 mod browser;
 mod cli_process;
 mod crawl;
+mod document_shape;
 mod documents;
 mod edge;
 mod edge_process;

@@ -152,8 +152,10 @@ fn parse_page(q: &HashMap<String, String>) -> AppResult<(u64, u32)> {
 /// The formats the job asked for, to trim stored documents to them. Only the scrape
 /// options are read back: the whole request was checked when the job was created, and
 /// re-validating it on every poll compiled its path regexes each time.
-fn job_plan(job: &Job) -> crate::scrape::ScrapePlan {
-    let options = if job.kind == BATCH_KIND {
+pub(crate) fn job_plan(job: &Job) -> crate::scrape::ScrapePlan {
+    // A scrape's and a batch's options sit at the top of the payload, a crawl's under
+    // `scrapeOptions`.
+    let options = if job.kind == BATCH_KIND || job.kind == crate::scrape::job::KIND {
         from_json::<ScrapeOptions>(&job.payload).ok()
     } else {
         job.payload
@@ -194,8 +196,10 @@ async fn status(
     let mut data = Vec::with_capacity(docs.len());
     let mut bytes = 0;
     for d in docs {
-        let doc = PageDocument::from_stored(d).for_formats(&plan);
-        let value = serde_json::to_value(doc).map_err(anyhow::Error::new)?;
+        let id = d.id;
+        let value = PageDocument::from_stored(d)
+            .for_formats(&plan)
+            .to_response(id);
         bytes += value.to_string().len();
         if bytes > PAGE_BYTES && !data.is_empty() {
             break;

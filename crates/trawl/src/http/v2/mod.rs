@@ -6,7 +6,7 @@
 //! these routes (including extractor rejections and 404/405 fallbacks), and validation
 //! failures answer 400 as the SDKs expect.
 
-mod jobs;
+pub(crate) mod jobs;
 mod schemas;
 mod scrape;
 mod team;

@@ -12,7 +12,7 @@ use crate::crawl::map::{map_site, MapRequest};
 use crate::crawl::options::{from_json, parse_http_url};
 use crate::crawl::sink::new_document;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::fetch::FetchError;
+
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
 use crate::scrape::{ScrapeOptions, ScrapePlan};
@@ -50,25 +50,14 @@ pub async fn scrape(
     let options: ScrapeOptions = from_json(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let (url, plan) = validate(&url, &options)?;
     let scraped = state.scraper.scrape(&url, &plan).await?;
-    let mut data = serde_json::to_value(scraped.document.clone().for_formats(&plan))
-        .map_err(anyhow::Error::new)?;
+    let shown = scraped.document.clone().for_formats(&plan);
     // Every scraped page is one of the team's documents; its id is the scrape's id.
     let doc = new_document(url.as_str(), scraped.document, scraped.content_hash);
     let id = doc.id;
     state.documents.submit(caller.team_id, doc).await?;
-    if let Some(m) = data.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.insert("scrapeId".into(), id.to_string().into());
-        m.insert("creditsUsed".into(), 1.into());
-        m.insert("proxyUsed".into(), "basic".into());
-        m.insert("cacheState".into(), "miss".into());
-        if scraped.status >= 400 {
-            m.insert(
-                "error".into(),
-                FetchError::Http(scraped.status).to_string().into(),
-            );
-        }
-    }
-    Ok(Json(json!({ "success": true, "data": data })))
+    Ok(Json(
+        json!({ "success": true, "data": shown.to_response(id) }),
+    ))
 }
 
 /// Discovers a site's URLs from its sitemaps and the links of its start page, without
