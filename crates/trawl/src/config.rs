@@ -111,8 +111,13 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// `TRAWL_METRICS_ADDR`: optional separate listener for `/metrics`.
     pub metrics_addr: Option<SocketAddr>,
-    /// `TRAWL_METRICS_ON_MAIN`: serve `/metrics` on the main listener too.
-    pub metrics_on_main: bool,
+    /// `TRAWL_METRICS_ON_MAIN`: serve `/metrics` on the main listener too. Unset, it
+    /// follows the profile: on in development, off in staging and production, where the
+    /// main listener faces users (see [`Config::metrics_on_main`]).
+    pub metrics_on_main: Option<bool>,
+    /// `TRAWL_METRICS_TOKEN`: when set, `/metrics` (wherever served) answers only
+    /// requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
     /// `TRAWL_SHUTDOWN_GRACE_SECS`: how long in-flight requests may take after a signal.
     pub shutdown_grace_secs: u64,
     /// `TRAWL_REQUEST_TIMEOUT_SECS`: per-request time limit.
@@ -604,7 +609,8 @@ impl Default for ServerConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             metrics_addr: None,
-            metrics_on_main: true,
+            metrics_on_main: None,
+            metrics_token: None,
             shutdown_grace_secs: 20,
             request_timeout_secs: 60,
             force_https: false,
@@ -705,7 +711,11 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         Ok(())
     }),
     ("TRAWL_METRICS_ON_MAIN", |c, v| {
-        c.server.metrics_on_main = parse_bool(v)?;
+        c.server.metrics_on_main = Some(parse_bool(v)?);
+        Ok(())
+    }),
+    ("TRAWL_METRICS_TOKEN", |c, v| {
+        c.server.metrics_token = Some(Secret::new(v));
         Ok(())
     }),
     ("TRAWL_SHUTDOWN_GRACE_SECS", |c, v| {
@@ -828,7 +838,10 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         Ok(())
     }),
     ("TRAWL_FETCH_ALLOW", |c, v| {
-        c.fetch.allow = parse_list(v, |s| Ok(s.to_string()))?;
+        c.fetch.allow = parse_list(v, |s| {
+            crate::fetch::guard::AllowEntry::parse(s)?;
+            Ok(s.to_string())
+        })?;
         Ok(())
     }),
     ("TRAWL_FETCH_USER_AGENT", |c, v| {
@@ -1172,6 +1185,24 @@ impl Config {
     }
 
     fn validate_edge(&self) -> Result<(), ConfigError> {
+        if let Some(token) = &self.server.metrics_token {
+            let t = token.expose();
+            if t.len() < METRICS_TOKEN_MIN_LEN
+                || t.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(ConfigError::new(
+                    "server.metrics_token",
+                    format!(
+                        "must be at least {METRICS_TOKEN_MIN_LEN} characters without spaces \
+                         (`trawl gen-secret` prints one)"
+                    ),
+                ));
+            }
+        }
+        for entry in &self.fetch.allow {
+            crate::fetch::guard::AllowEntry::parse(entry)
+                .map_err(|rule| ConfigError::new("fetch.allow", rule))?;
+        }
         for origin in &self.server.cors_origins {
             check_origin(origin).map_err(|r| ConfigError::new("server.cors_origins", r))?;
         }
@@ -1267,6 +1298,11 @@ impl Config {
         }
     }
 
+    /// Whether `/metrics` is served on the main listener: as set, else only in development.
+    pub fn metrics_on_main(&self) -> bool {
+        self.server.metrics_on_main.unwrap_or(!self.env.is_strict())
+    }
+
     /// Base URL for links in API responses: `TRAWL_PUBLIC_URL`, else the bound address.
     pub fn public_base(&self, bound: SocketAddr) -> String {
         match &self.server.public_url {
@@ -1286,6 +1322,11 @@ impl Config {
             .map(|u| Secret::new(redact_url(u.expose())));
         // The instance secret is never shown, only whether it is set.
         shown.secret = self.secret.as_ref().map(|_| Secret::new("<redacted>"));
+        shown.server.metrics_token = self
+            .server
+            .metrics_token
+            .as_ref()
+            .map(|_| Secret::new("<redacted>"));
         let value = toml::Value::try_from(ShowSecrets(&shown)).expect("config serialises");
         toml::to_string_pretty(&value).expect("config serialises")
     }
@@ -1299,6 +1340,10 @@ impl Serialize for ShowSecrets<'_> {
         crate::secret::with_exposed(|| self.0.serialize(s))
     }
 }
+
+/// Shortest `TRAWL_METRICS_TOKEN` accepted: a scraper of `/metrics` keeps it in a file,
+/// so there is no reason for a guessable one.
+const METRICS_TOKEN_MIN_LEN: usize = 16;
 
 /// Which backend a database URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -408,7 +408,10 @@ async fn fetch_one(scraper: &Scraper, hosts: &Hosts, plan: &CrawlPlan, url: &Url
     let mut attempt = 0;
     loop {
         let slot = hosts.acquire(url, &robots).await;
-        let fetched = scraper.fetcher().fetch(url, &opts).await;
+        let fetched = scraper
+            .fetcher()
+            .fetch_checked(url, &opts, Some(hosts))
+            .await;
         drop(slot);
         let retry_in = match &fetched {
             Ok(p) if matches!(p.status, 429 | 503) => {
@@ -427,6 +430,8 @@ async fn fetch_one(scraper: &Scraper, hosts: &Hosts, plan: &CrawlPlan, url: &Url
             }
         }
         return match fetched {
+            // A redirect led where robots.txt disallows.
+            Err(FetchError::RobotsBlocked) => Outcome::Blocked,
             Err(e) => Outcome::Failed(e.code(), e.to_string()),
             Ok(page) if page.status >= 400 => Outcome::Failed(
                 FetchError::Http(page.status).code(),

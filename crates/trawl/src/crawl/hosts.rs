@@ -9,7 +9,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::fetch::{FetchOptions, Fetcher};
+use crate::fetch::{FetchError, FetchOptions, Fetcher, RedirectCheck};
 use trawl_extract::robots::Robots;
 
 /// robots.txt is small; a slow host must not hold the crawl up for the page timeout.
@@ -137,5 +137,18 @@ impl Hosts {
             tokio::time::sleep_until(wait_until).await;
         }
         Slot { _permit: permit }
+    }
+}
+
+/// A crawl follows a redirect only where robots.txt allows: the target's host may differ
+/// from the page's, and even on the same host the new path was never checked.
+#[async_trait::async_trait]
+impl RedirectCheck for Hosts {
+    async fn check(&self, next: &Url) -> Result<(), FetchError> {
+        if self.robots(next).await.allowed(next) {
+            Ok(())
+        } else {
+            Err(FetchError::RobotsBlocked)
+        }
     }
 }

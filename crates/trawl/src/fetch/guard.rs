@@ -6,6 +6,7 @@
 //! checked is the address connected to (no second lookup for DNS rebinding to exploit).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use ipnet::IpNet;
@@ -13,46 +14,166 @@ use url::Url;
 
 use super::FetchError;
 
-/// The deliberate exceptions: `TRAWL_FETCH_ALLOW` entries, CIDRs or host names.
+/// The deliberate exceptions: `TRAWL_FETCH_ALLOW` entries, CIDRs or host names, each
+/// optionally limited to a port or a port range.
 #[derive(Debug, Clone, Default)]
 pub struct SsrfGuard {
-    nets: Vec<IpNet>,
-    hosts: Vec<String>,
+    entries: Vec<AllowEntry>,
+}
+
+/// One allow-list entry: what it opens, and on which ports (all when `ports` is `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowEntry {
+    target: AllowTarget,
+    ports: Option<RangeInclusive<u16>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AllowTarget {
+    Net(IpNet),
+    /// A lower-cased host name; `*.corp.example` opens every name below `corp.example`.
+    Host(String),
+}
+
+/// What `TRAWL_FETCH_ALLOW` entries look like, for error messages.
+const ALLOW_FORMS: &str = "expected a CIDR, an IP address or a host name, each optionally \
+     followed by `:PORT` or `:FIRST-LAST` (IPv6 in brackets when a port follows: \
+     `[::1]/128:8080`), e.g. `127.0.0.1/32:8080`, `127.0.0.0/8:8000-9000`, `host.internal:8443`";
+
+impl AllowEntry {
+    /// Parses `CIDR`, `IP` or `host`, each with an optional `:PORT` or `:FIRST-LAST`.
+    /// The error names the entry and the rule it broke.
+    pub fn parse(entry: &str) -> Result<AllowEntry, String> {
+        let e = entry.trim();
+        let bad = |rule: &str| format!("entry {e:?}: {rule}");
+        if e.is_empty() {
+            return Err(bad("is empty"));
+        }
+        // A bare IPv6 address or network has colons of its own and no port.
+        if let Some(net) = parse_net(e) {
+            return Ok(AllowEntry {
+                target: AllowTarget::Net(net),
+                ports: None,
+            });
+        }
+        let (target, ports) = if let Some(rest) = e.strip_prefix('[') {
+            let (ip, after) = rest
+                .split_once(']')
+                .ok_or_else(|| bad("an opening `[` needs its closing `]`"))?;
+            let (prefix, ports) = match after.split_once(':') {
+                Some((prefix, ports)) => (prefix, Some(ports)),
+                None => (after, None),
+            };
+            let net = parse_net(&format!("{ip}{prefix}"))
+                .filter(|n| matches!(n, IpNet::V6(_)))
+                .ok_or_else(|| bad("brackets hold an IPv6 address (and `/prefix` after them)"))?;
+            (AllowTarget::Net(net), ports)
+        } else {
+            let (head, ports) = match e.rsplit_once(':') {
+                Some((head, ports)) => (head, Some(ports)),
+                None => (e, None),
+            };
+            if head.contains(':') {
+                return Err(bad(
+                    "an IPv6 address with a port must be in brackets: `[::1]:8080`",
+                ));
+            }
+            match parse_net(head) {
+                Some(net) => (AllowTarget::Net(net), ports),
+                None if is_host_pattern(head) => {
+                    (AllowTarget::Host(head.to_ascii_lowercase()), ports)
+                }
+                None => return Err(bad(ALLOW_FORMS)),
+            }
+        };
+        let ports = match ports {
+            None => None,
+            Some(p) => Some(parse_ports(p).map_err(|rule| bad(&rule))?),
+        };
+        Ok(AllowEntry { target, ports })
+    }
+
+    fn port_allowed(&self, port: Option<u16>) -> bool {
+        match &self.ports {
+            None => true,
+            // A port we were not told cannot be shown to be in the range.
+            Some(range) => port.is_some_and(|p| range.contains(&p)),
+        }
+    }
+}
+
+fn parse_net(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// `host.example`, `*.corp.example`: letters, digits, `-` and `.`, not starting with a dot.
+fn is_host_pattern(s: &str) -> bool {
+    let name = s.strip_prefix("*.").unwrap_or(s);
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+fn parse_ports(p: &str) -> Result<RangeInclusive<u16>, String> {
+    let port = |s: &str| {
+        s.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{s:?} is not a port (1 to 65535)"))
+    };
+    let (first, last) = match p.split_once('-') {
+        Some((a, b)) => (port(a)?, port(b)?),
+        None => {
+            let n = port(p)?;
+            (n, n)
+        }
+    };
+    if first > last {
+        return Err(format!("the port range {p:?} ends before it starts"));
+    }
+    Ok(first..=last)
 }
 
 impl SsrfGuard {
-    /// Parses allow-list entries: CIDRs (`10.1.0.0/16`), single IPs, or host names
-    /// (`intranet.local`; `*.corp.example` for a whole subdomain tree).
-    pub fn new(allow: &[String]) -> SsrfGuard {
-        let mut guard = SsrfGuard::default();
-        for entry in allow {
-            let entry = entry.trim();
-            if let Ok(net) = entry.parse::<IpNet>() {
-                guard.nets.push(net);
-            } else if let Ok(ip) = entry.parse::<IpAddr>() {
-                guard.nets.push(IpNet::from(ip));
-            } else if !entry.is_empty() {
-                guard.hosts.push(entry.to_ascii_lowercase());
-            }
-        }
-        guard
+    /// Parses allow-list entries (see [`AllowEntry::parse`]).
+    pub fn new(allow: &[String]) -> Result<SsrfGuard, String> {
+        let entries = allow
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| AllowEntry::parse(e))
+            .collect::<Result<_, _>>()?;
+        Ok(SsrfGuard { entries })
     }
 
-    fn host_allowed(&self, host: &str) -> bool {
+    fn host_matches(pattern: &str, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts.iter().any(|h| match h.strip_prefix("*.") {
+        match pattern.strip_prefix("*.") {
             Some(suffix) => host.ends_with(&format!(".{suffix}")),
-            None => *h == host,
-        })
+            None => pattern == host,
+        }
     }
 
-    /// Whether `ip`, reached under the name `host`, may be connected to.
-    pub fn permits(&self, host: &str, ip: IpAddr) -> bool {
-        !is_forbidden(ip) || self.nets.iter().any(|n| n.contains(&ip)) || self.host_allowed(host)
+    /// Whether `ip`, reached under the name `host` on `port`, may be connected to. With
+    /// `port` unknown only entries without a port can open a forbidden address.
+    pub fn permits(&self, host: &str, ip: IpAddr, port: Option<u16>) -> bool {
+        !is_forbidden(ip)
+            || self.entries.iter().any(|e| {
+                e.port_allowed(port)
+                    && match &e.target {
+                        AllowTarget::Net(n) => n.contains(&ip),
+                        AllowTarget::Host(h) => Self::host_matches(h, host),
+                    }
+            })
     }
 
     /// Checks what can be checked before any lookup: scheme, credentials, and addresses
-    /// written literally in the URL (which never reach the resolver).
+    /// written literally in the URL (which never reach the resolver), on the URL's port.
     pub fn check_url(&self, url: &Url) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(
@@ -64,20 +185,21 @@ impl SsrfGuard {
                 "URLs with credentials are refused".into(),
             ));
         }
+        let port = url.port_or_known_default();
         match url.host() {
             None => Err(FetchError::InvalidUrl("the URL has no host".into())),
-            Some(url::Host::Ipv4(ip)) if !self.permits("", IpAddr::V4(ip)) => {
+            Some(url::Host::Ipv4(ip)) if !self.permits("", IpAddr::V4(ip), port) => {
                 Err(FetchError::BlockedAddress(ip.to_string()))
             }
-            Some(url::Host::Ipv6(ip)) if !self.permits("", IpAddr::V6(ip)) => {
+            Some(url::Host::Ipv6(ip)) if !self.permits("", IpAddr::V6(ip), port) => {
                 Err(FetchError::BlockedAddress(ip.to_string()))
             }
             // `localhost` and its subdomains (RFC 6761), with or without the final dot,
             // name this machine whatever a resolver says: refused without a lookup.
             Some(url::Host::Domain(name))
                 if is_loopback_name(name)
-                    && !self.permits(name, IpAddr::V4(Ipv4Addr::LOCALHOST))
-                    && !self.permits(name, IpAddr::V6(Ipv6Addr::LOCALHOST)) =>
+                    && !self.permits(name, IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+                    && !self.permits(name, IpAddr::V6(Ipv6Addr::LOCALHOST), port) =>
             {
                 Err(FetchError::BlockedAddress(name.to_string()))
             }
@@ -91,6 +213,23 @@ fn is_loopback_name(name: &str) -> bool {
     name == "localhost" || name.ends_with(".localhost")
 }
 
+tokio::task_local! {
+    /// The port the request being sent connects to. The resolver is handed only a name,
+    /// so the fetcher sets this around each request for port-limited allow entries.
+    static HOP_PORT: u16;
+}
+
+/// Runs `request` (a send to `url`) with its port known to [`GuardedResolver`]. The
+/// connection is made while the send is polled, in this task; a connection finished in
+/// the background (a pooled one won the race) does not see the port, and then only entries
+/// without a port can open a forbidden address: it fails closed.
+pub(crate) async fn on_port_of<F: std::future::Future>(url: &Url, request: F) -> F::Output {
+    match url.port_or_known_default() {
+        Some(port) => HOP_PORT.scope(port, request).await,
+        None => request.await,
+    }
+}
+
 /// Resolves names with the system resolver and keeps only permitted addresses.
 pub struct GuardedResolver {
     pub guard: Arc<SsrfGuard>,
@@ -100,6 +239,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let guard = Arc::clone(&self.guard);
         let host = name.as_str().to_string();
+        let port = HOP_PORT.try_with(|p| *p).ok();
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
@@ -111,7 +251,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let permitted: Vec<SocketAddr> = found
                 .iter()
                 .copied()
-                .filter(|a| guard.permits(&host, a.ip()))
+                .filter(|a| guard.permits(&host, a.ip(), port))
                 .collect();
             if permitted.is_empty() {
                 return Err(FetchError::BlockedAddress(host).into());
@@ -253,18 +393,92 @@ mod tests {
         }
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn allow_list_opens_cidrs_and_host_names_only() {
         let g = SsrfGuard::new(&[
             "127.0.0.0/8".into(),
             "intranet.local".into(),
             "*.corp.test".into(),
-        ]);
-        assert!(g.permits("x", "127.0.0.1".parse().unwrap()));
-        assert!(!g.permits("x", "10.0.0.1".parse().unwrap()));
-        assert!(g.permits("intranet.local", "10.0.0.1".parse().unwrap()));
-        assert!(g.permits("a.corp.test", "10.0.0.1".parse().unwrap()));
-        assert!(!g.permits("corp.test.evil", "10.0.0.1".parse().unwrap()));
+        ])
+        .unwrap();
+        for port in [None, Some(22), Some(8080)] {
+            assert!(g.permits("x", ip("127.0.0.1"), port));
+            assert!(!g.permits("x", ip("10.0.0.1"), port));
+            assert!(g.permits("intranet.local", ip("10.0.0.1"), port));
+            assert!(g.permits("a.corp.test", ip("10.0.0.1"), port));
+            assert!(!g.permits("corp.test.evil", ip("10.0.0.1"), port));
+        }
+    }
+
+    #[test]
+    fn an_entry_with_a_port_or_range_opens_only_those_ports() {
+        let g = SsrfGuard::new(&[
+            "127.0.0.1/32:8080".into(),
+            "10.0.0.0/8:8000-9000".into(),
+            "[::1]/128:8080".into(),
+            "[fd00::5]:443".into(),
+            "192.168.1.7:81".into(),
+            "host.internal:8443".into(),
+            "*.corp.test:1-1024".into(),
+        ])
+        .unwrap();
+        let yes = |h: &str, a: &str, p: u16| g.permits(h, ip(a), Some(p));
+        assert!(yes("", "127.0.0.1", 8080) && !yes("", "127.0.0.1", 8081));
+        assert!(
+            !yes("", "127.0.0.2", 8080),
+            "the CIDR still bounds the addresses"
+        );
+        assert!(yes("", "10.9.9.9", 8000) && yes("", "10.9.9.9", 9000));
+        assert!(!yes("", "10.9.9.9", 7999) && !yes("", "10.9.9.9", 9001));
+        assert!(yes("", "::1", 8080) && !yes("", "::1", 22));
+        assert!(yes("", "fd00::5", 443) && !yes("", "fd00::5", 80));
+        assert!(yes("", "192.168.1.7", 81) && !yes("", "192.168.1.7", 80));
+        assert!(yes("host.internal", "10.1.1.1", 8443));
+        assert!(!yes("host.internal", "172.16.0.1", 8080));
+        assert!(yes("a.corp.test", "172.16.0.1", 443) && !yes("a.corp.test", "172.16.0.1", 8443));
+        // The port unknown: only port-less entries could open a forbidden address.
+        assert!(!g.permits("host.internal", ip("10.1.1.1"), None));
+        // Public addresses never needed an entry.
+        assert!(yes("", "8.8.8.8", 22));
+        // A literal address in a URL is checked on the URL's port (or its scheme's).
+        let url = |u: &str| g.check_url(&Url::parse(u).unwrap());
+        assert!(url("http://127.0.0.1:8080/").is_ok());
+        assert!(url("http://127.0.0.1:8081/").is_err());
+        assert!(url("http://127.0.0.1/").is_err());
+        assert!(url("https://[fd00::5]/").is_ok());
+        assert!(url("http://[fd00::5]/").is_err());
+    }
+
+    #[test]
+    fn malformed_entries_are_refused_with_the_entry_and_the_rule() {
+        for (entry, rule) in [
+            ("127.0.0.1/33", "expected a CIDR"),
+            ("fe80::1/64:80", "must be in brackets"),
+            ("[::1:8080", "closing `]`"),
+            ("[127.0.0.1]:80", "IPv6"),
+            ("127.0.0.1:0", "not a port"),
+            ("127.0.0.1:70000", "not a port"),
+            ("127.0.0.1:9000-8000", "ends before it starts"),
+            ("127.0.0.1:http", "not a port"),
+            ("host_name:80", "expected a CIDR"),
+            ("http://host", "not a port"),
+        ] {
+            let err = AllowEntry::parse(entry).unwrap_err();
+            assert!(err.contains(entry) && err.contains(rule), "{entry}: {err}");
+        }
+        for ok in [
+            "::1",
+            "fd00::/8",
+            "127.0.0.1",
+            "intranet.local",
+            "[::1]:1-65535",
+        ] {
+            AllowEntry::parse(ok).unwrap();
+        }
     }
 
     #[test]

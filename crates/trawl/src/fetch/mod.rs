@@ -132,7 +132,9 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(config: &FetchConfig) -> anyhow::Result<Fetcher> {
         crate::init_crypto();
-        let guard = Arc::new(SsrfGuard::new(&config.allow));
+        let guard = Arc::new(
+            SsrfGuard::new(&config.allow).map_err(|e| anyhow::anyhow!("TRAWL_FETCH_ALLOW: {e}"))?,
+        );
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             // Redirects are followed by hand so that every hop passes the guard.
@@ -175,7 +177,10 @@ impl Fetcher {
         self.guard.check_url(url)?;
         let mut map = request_headers(headers)?;
         map.remove(header::ACCEPT);
-        let send = self.client.post(url.clone()).headers(map).body(body).send();
+        let send = guard::on_port_of(
+            url,
+            self.client.post(url.clone()).headers(map).body(body).send(),
+        );
         let response = tokio::time::timeout(timeout, send)
             .await
             .map_err(|_| FetchError::Timeout(timeout_ms))?
@@ -186,9 +191,21 @@ impl Fetcher {
     /// GETs `url`, following up to the configured number of redirects, each re-checked.
     /// HTTP error statuses are returned as pages; transport failures are errors.
     pub async fn fetch(&self, url: &Url, opts: &FetchOptions) -> Result<FetchedPage, FetchError> {
+        self.fetch_checked(url, opts, None).await
+    }
+
+    /// [`Fetcher::fetch`], asking `redirects` before each redirect is followed (a crawl
+    /// checks the target's robots.txt there).
+    pub async fn fetch_checked(
+        &self,
+        url: &Url,
+        opts: &FetchOptions,
+        redirects: Option<&dyn RedirectCheck>,
+    ) -> Result<FetchedPage, FetchError> {
         let timeout = opts.timeout.unwrap_or(self.timeout);
         let timeout_ms = timeout.as_millis() as u64;
-        match tokio::time::timeout(timeout, self.fetch_inner(url, opts, timeout_ms)).await {
+        let inner = self.fetch_inner(url, opts, redirects, timeout_ms);
+        match tokio::time::timeout(timeout, inner).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(timeout_ms)),
         }
@@ -198,20 +215,22 @@ impl Fetcher {
         &self,
         url: &Url,
         opts: &FetchOptions,
+        redirects: Option<&dyn RedirectCheck>,
         timeout_ms: u64,
     ) -> Result<FetchedPage, FetchError> {
         let start = Instant::now();
-        let headers = request_headers(&opts.headers)?;
+        let mut headers = request_headers(&opts.headers)?;
         let max = opts.max_body_bytes.unwrap_or(self.max_body_bytes);
         let mut current = url.clone();
         let mut hops = 0;
         loop {
             self.guard.check_url(&current)?;
-            let response = self
+            let send = self
                 .client
                 .get(current.clone())
                 .headers(headers.clone())
-                .send()
+                .send();
+            let response = guard::on_port_of(&current, send)
                 .await
                 .map_err(|e| FetchError::from_reqwest(&e, timeout_ms))?;
             let status = response.status();
@@ -220,6 +239,14 @@ impl Fetcher {
                     hops += 1;
                     if hops > self.max_redirects {
                         return Err(FetchError::TooManyRedirects(self.max_redirects));
+                    }
+                    if next.origin() != current.origin() {
+                        // Once dropped they stay dropped: the other origin chose where
+                        // the chain goes next, even back to the first one.
+                        keep_only_credential_free(&mut headers);
+                    }
+                    if let Some(check) = redirects {
+                        check.check(&next).await?;
                     }
                     current = next;
                     continue;
@@ -272,6 +299,36 @@ fn request_headers(extra: &[(String, String)]) -> Result<HeaderMap, FetchError> 
         map.insert(name, value);
     }
     Ok(map)
+}
+
+/// Headers a caller may set that carry no credential, and so may follow a redirect to
+/// another origin (scheme, host or port). Every other caller header is dropped there:
+/// `Authorization`, `Cookie` and `Proxy-Authorization`, but also the `X-Api-Key`-style
+/// headers whose meaning only the first origin knows.
+const CROSS_ORIGIN_SAFE: &[HeaderName] = &[
+    header::ACCEPT,
+    header::ACCEPT_LANGUAGE,
+    header::USER_AGENT,
+    header::CACHE_CONTROL,
+    header::PRAGMA,
+    header::DNT,
+];
+
+fn keep_only_credential_free(headers: &mut HeaderMap) {
+    let drop: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| !CROSS_ORIGIN_SAFE.contains(k))
+        .cloned()
+        .collect();
+    for name in drop {
+        headers.remove(name);
+    }
+}
+
+/// Asked before a redirect is followed; an error ends the fetch with that error.
+#[async_trait::async_trait]
+pub trait RedirectCheck: Send + Sync {
+    async fn check(&self, next: &Url) -> Result<(), FetchError>;
 }
 
 fn location(response: &reqwest::Response, base: &Url) -> Option<Url> {

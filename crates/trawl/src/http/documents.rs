@@ -301,11 +301,28 @@ const CSV_COLUMNS: [&str; 9] = [
     "markdown",
 ];
 
+/// One CSV record. Every cell passes [`csv_cell`]: an export is opened in spreadsheets,
+/// and its cells hold what scraped pages say.
 fn csv_line(fields: &[&str]) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    w.write_record(fields).expect("write to memory");
+    for f in fields {
+        w.write_field(csv_cell(f).as_bytes())
+            .expect("write to memory");
+    }
+    w.write_record(None::<&[u8]>).expect("write to memory");
     String::from_utf8(w.into_inner().expect("flush to memory")).expect("CSV of UTF-8 is UTF-8")
+}
+
+/// A cell a spreadsheet will not run as a formula: one starting with `=`, `+`, `-`, `@`,
+/// a tab, a carriage return or a line feed gets a leading `'` (OWASP, CSV injection).
+/// The quote shows in the cell; the text after it is the page's, unchanged.
+fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
 }
 
 fn export_line(format: ExportFormat, doc: &DocumentRow) -> String {
@@ -608,6 +625,20 @@ async fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_evaluate_get_a_leading_quote() {
+        for risky in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"] {
+            assert_eq!(csv_cell(risky), format!("'{risky}"));
+        }
+        for plain in ["", "title", " =1", "a=b", "'quoted", "1-2"] {
+            assert_eq!(csv_cell(plain), plain);
+        }
+        assert_eq!(
+            csv_line(&["=HYPERLINK(\"http://x\")", "ok"]),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",ok\n"
+        );
+    }
 
     #[test]
     fn an_upload_yields_each_http_url_once_from_text_or_csv() {

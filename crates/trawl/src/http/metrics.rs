@@ -1,10 +1,12 @@
-//! `GET /metrics`: Prometheus text format.
+//! `GET /metrics`: Prometheus text format, behind `TRAWL_METRICS_TOKEN` when one is set.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::AppState;
 use crate::telemetry;
@@ -13,7 +15,40 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// Whether the request carries the configured token (or none is configured). Both sides
+/// are hashed first so the comparison takes the same time whatever the lengths, and is
+/// constant-time over the digests.
+fn authorized(expected: Option<&str>, headers: &HeaderMap) -> bool {
+    let Some(expected) = expected else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .unwrap_or("");
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(expected.as_bytes());
+    bool::from(a.as_slice().ct_eq(b.as_slice())) && !given.is_empty()
+}
+
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = state.config.server.metrics_token.as_ref();
+    if !authorized(token.map(|t| t.expose()), &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need the bearer token set in TRAWL_METRICS_TOKEN\n",
+        )
+            .into_response();
+    }
+    metrics_text(&state).await.into_response()
+}
+
+async fn metrics_text(state: &AppState) -> impl IntoResponse {
     let pool = state.store.pool_stats();
     let busy = pool.size.saturating_sub(pool.idle);
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
@@ -32,4 +67,28 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         )],
         handle.render(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bearer(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_passes_when_one_is_set() {
+        let t = Some("0123456789abcdef");
+        assert!(authorized(None, &HeaderMap::new()));
+        assert!(authorized(t, &bearer("Bearer 0123456789abcdef")));
+        assert!(authorized(t, &bearer("bearer 0123456789abcdef")));
+        assert!(!authorized(t, &HeaderMap::new()));
+        assert!(!authorized(t, &bearer("Bearer 0123456789abcdeF")));
+        assert!(!authorized(t, &bearer("Bearer 0123456789abcdef0")));
+        assert!(!authorized(t, &bearer("Basic 0123456789abcdef")));
+        assert!(!authorized(t, &bearer("0123456789abcdef")));
+    }
 }

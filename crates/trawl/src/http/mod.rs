@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(openapi::router())
         .merge(landing::router());
-    if state.config.server.metrics_on_main {
+    if state.config.metrics_on_main() {
         routes = routes.merge(metrics::router());
     }
     with_edge_layers(routes, state)

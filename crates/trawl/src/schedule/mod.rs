@@ -15,6 +15,7 @@ use crate::crawl::options::{from_json, parse_http_url};
 use crate::crawl::CrawlRequest;
 use crate::error::FieldError;
 use crate::fetch::SsrfGuard;
+use crate::jobs::redact::redact_headers;
 use crate::jobs::schedule::{next_tick, parse_cron, parse_timezone};
 use crate::scrape::ScrapeOptions;
 use crate::store::jobs::{NewSchedule, Schedule};
@@ -256,9 +257,10 @@ pub struct ScheduleView {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// A schedule as the API shows it.
+/// A schedule as the API shows it, header values redacted.
 pub fn view(s: &Schedule) -> ScheduleView {
     let (url, options) = split_payload(&s.payload);
+    let options = redact_headers(&options);
     ScheduleView {
         id: s.id,
         name: s.name.clone(),
@@ -267,7 +269,7 @@ pub fn view(s: &Schedule) -> ScheduleView {
         cron: s.cron.clone(),
         timezone: s.timezone.clone(),
         options,
-        webhook: s.webhook.clone(),
+        webhook: s.webhook.as_ref().map(redact_headers),
         paused: s.paused,
         last_run_at: s.last_run_at,
         next_run_at: s.next_run_at,

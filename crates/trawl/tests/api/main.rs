@@ -18,6 +18,7 @@ mod edge;
 mod edge_process;
 mod fetch;
 mod foundation;
+mod hardening;
 mod jobs;
 mod jobs_process;
 mod negative;

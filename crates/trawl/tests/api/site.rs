@@ -75,6 +75,7 @@ impl TestSite {
             .route("/loop", get(redirect_loop))
             .route("/flaky", get(flaky_page))
             .route("/teapot", get(|| async { StatusCode::IM_A_TEAPOT }))
+            .route("/headers", get(echo_headers))
             .with_state(flaky)
             .fallback_service(tower_http::services::ServeDir::new(&root))
             .layer(axum::middleware::from_fn_with_state(hits.clone(), count));
@@ -162,6 +163,18 @@ async fn latin1() -> impl IntoResponse {
 async fn redirect(Query(q): Query<HashMap<String, String>>) -> impl IntoResponse {
     let to = q.get("to").cloned().unwrap_or_else(|| "/".into());
     (StatusCode::FOUND, [(header::LOCATION, to)])
+}
+
+/// The request's headers as a JSON object (name to value), to see what a fetch sent.
+async fn echo_headers(headers: HeaderMap) -> impl IntoResponse {
+    let map: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_string(), Value::String(v))
+        })
+        .collect();
+    axum::Json(Value::Object(map))
 }
 
 async fn redirect_loop() -> impl IntoResponse {

@@ -422,7 +422,7 @@ pub async fn active_crawls(
                 "id": j.id,
                 "teamId": caller.team_id,
                 "url": j.payload.get("url").and_then(Value::as_str).unwrap_or_default(),
-                "options": j.payload,
+                "options": crate::jobs::redact::redact_headers(&j.payload),
             })
         }));
     }

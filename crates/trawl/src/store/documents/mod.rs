@@ -70,8 +70,8 @@ pub struct DocumentRow {
     /// Search relevance, higher is better (search only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
-    /// Text around the matches, with matched terms between `<mark>` and `</mark>`; the
-    /// rest is the document's own text, not HTML-escaped (search only).
+    /// Text around the matches, HTML-escaped, with matched terms between `<mark>` and
+    /// `</mark>`: the only markup it holds (search only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,8 +237,10 @@ fn stem(word: &str) -> &str {
 /// A snippet made from `excerpt` (text read around the first match): about
 /// [`SNIPPET_WORDS`] words starting a little before the first word that matches,
 /// with matching words between [`MARK_START`] and [`MARK_END`] and `…` where text was
-/// cut. Made here rather than by the database's highlighter, which re-parses the whole
-/// page for each hit: 1–6 ms a page, more than the rest of a search.
+/// cut. The page's own text is HTML-escaped, so the marks are the snippet's only markup
+/// and a client may render it as HTML. Made here rather than by the database's
+/// highlighter, which re-parses the whole page for each hit: 1–6 ms a page, more than the
+/// rest of a search.
 pub(crate) fn snippet(excerpt: &str, words: &[String]) -> String {
     let stems: Vec<&str> = words.iter().map(|w| stem(w)).collect();
     let tokens: Vec<&str> = excerpt.split_whitespace().collect();
@@ -263,16 +265,31 @@ pub(crate) fn snippet(excerpt: &str, words: &[String]) -> String {
         }
         if matches(t) {
             out.push_str(MARK_START);
-            out.push_str(t);
+            push_escaped(&mut out, t);
             out.push_str(MARK_END);
         } else {
-            out.push_str(t);
+            push_escaped(&mut out, t);
         }
     }
     if end < tokens.len() {
         out.push('…');
     }
     out
+}
+
+/// Appends `text` with the five characters that are special in HTML text and attribute
+/// values replaced by their entities.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -294,6 +311,69 @@ mod tests {
         assert_eq!(s.matches("lead").count(), 10, "{s}");
         // No match in the excerpt: its start, unmarked.
         assert_eq!(snippet("a b c", &search_words("zebra")), "a b c");
+    }
+
+    #[test]
+    fn page_markup_in_a_snippet_is_escaped_and_only_the_marks_are_tags() {
+        let s = snippet(
+            "<script>alert('x')</script> a&b \"q\" <img src=x onerror=alert(1)> retry<b>",
+            &search_words("retry script"),
+        );
+        assert_eq!(
+            s,
+            "<mark>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</mark> a&amp;b \
+             &quot;q&quot; &lt;img src=x onerror=alert(1)&gt; <mark>retry&lt;b&gt;</mark>"
+        );
+    }
+
+    /// Property: whatever the page text and the search, a snippet's only `<` open a mark
+    /// or close one, and no `>`, `"` or `'` of the page survives unescaped. Inputs are
+    /// generated deterministically from a small alphabet heavy in markup characters.
+    #[test]
+    fn no_generated_text_puts_markup_other_than_marks_in_a_snippet() {
+        const ALPHABET: &[&str] = &[
+            "<", ">", "&", "\"", "'", " ", "\n", "a", "b", "mark", "/", "<mark>", "</mark>",
+            "script", "é", "=", "&lt;",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            // xorshift64*: reproducible, no dependency.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        for _ in 0..5_000 {
+            let len = (next() % 60) as usize;
+            let text: String = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            let query: String = (0..(next() % 4))
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(" ");
+            let s = snippet(&text, &search_words(&query));
+            let bare = s
+                .replace(super::MARK_START, "")
+                .replace(super::MARK_END, "");
+            assert!(
+                !bare.contains(['<', '>', '"', '\'']),
+                "text {text:?} query {query:?} gave {s:?}"
+            );
+            // Marks open and close in turn, never nested.
+            let mut open = false;
+            for (i, _) in s.match_indices('<') {
+                let tag = if s[i..].starts_with(super::MARK_START) {
+                    true
+                } else {
+                    assert!(s[i..].starts_with(super::MARK_END), "{s:?}");
+                    false
+                };
+                assert_ne!(open, tag, "{s:?}");
+                open = tag;
+            }
+            assert!(!open, "{s:?}");
+        }
     }
 
     #[test]

@@ -165,6 +165,8 @@ pub struct Job {
     pub id: Uuid,
     pub team_id: Option<Uuid>,
     pub kind: String,
+    /// As the caller sent it; rendered with header values redacted.
+    #[serde(serialize_with = "crate::jobs::redact::serialize")]
     pub payload: Value,
     pub state: JobState,
     pub priority: i32,
