@@ -30,7 +30,7 @@ pub(crate) struct Pruner {
     judged_all: bool,
 }
 
-/// One element a main-content rule would drop, seen in the survey pass.
+/// One element a main-content rule would drop, seen in the rules pass.
 struct Ruled {
     id: NodeId,
     kind: Named,
