@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod cpu;
 pub mod crawl;
+mod crypto;
 pub mod edge;
 pub mod error;
 pub mod fetch;
@@ -23,11 +24,8 @@ pub mod store;
 pub mod telemetry;
 pub mod webhook;
 
-/// Installs rustls' process-wide crypto provider (ring) once. Every TLS client and
-/// server in the process uses it; calling this again does nothing.
+/// Installs the process-wide crypto providers once: ring for rustls, HS256 for JWTs
+/// (see [`crypto`]). Calling this again does nothing.
 pub fn init_crypto() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    crypto::install();
 }

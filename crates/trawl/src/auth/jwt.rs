@@ -43,6 +43,8 @@ impl JwtKeys {
     /// useless for anything else the secret keys). Without a secret (library use in
     /// tests), a random per-process key.
     pub fn new(secret: Option<&Secret>) -> JwtKeys {
+        // jsonwebtoken's HS256 provider (`crate::crypto`) must be in place before any use.
+        crate::init_crypto();
         let material: Vec<u8> = match secret {
             Some(s) => {
                 let mut h = Sha256::new();
