@@ -309,17 +309,7 @@ async fn resources(app: &TestApp, team: Uuid) -> Resources {
 }
 
 async fn user_cred(app: &TestApp, team: Uuid, role: Role) -> Cred {
-    let email = format!("u-{}@example.com", Uuid::now_v7().simple());
-    create_user(
-        app.store.as_ref(),
-        &email,
-        PASSWORD.into(),
-        Some((team, role)),
-        false,
-        None,
-    )
-    .await
-    .unwrap();
+    let (email, _) = crate::auth::member(app, team, role).await;
     let (access, _) = tokens(app, &email).await;
     Cred {
         label: format!("user:{role}"),

@@ -2,7 +2,7 @@
 //! must not carry a page's markup, a caller's credentials or a spreadsheet formula.
 
 use serde_json::{json, Value};
-use trawl::auth::{create_key, KeyRequest, Role};
+use trawl::auth::Role;
 use trawl::store::crawl::NewDocument;
 use trawl::store::jobs::DEFAULT_TEAM;
 use uuid::Uuid;
@@ -10,21 +10,9 @@ use uuid::Uuid;
 use crate::both_backends;
 use crate::helpers::*;
 
+/// A key of `role` in the default team, with every scope the role allows.
 async fn key(app: &TestApp, role: Role) -> String {
-    create_key(
-        app.store.as_ref(),
-        KeyRequest {
-            team_id: DEFAULT_TEAM,
-            name: format!("k-{}", Uuid::now_v7().simple()),
-            role,
-            scopes: None,
-            expires_at: None,
-            created_by: None,
-        },
-    )
-    .await
-    .unwrap()
-    .0
+    crate::auth::key(app, DEFAULT_TEAM, role, None).await
 }
 
 async fn get_json(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
