@@ -190,7 +190,7 @@ impl Default for LimitsConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum OnBackendError {
-    /// Let requests through (logged and counted in `rate_limit_backend_errors_total`).
+    /// Let requests through (logged and counted in `trawl_rate_limit_backend_errors_total`).
     #[default]
     Open,
     /// Refuse them with 503.
@@ -303,20 +303,24 @@ impl TierPolicies {
 impl Default for TierPolicies {
     fn default() -> Self {
         let p = |s: &str| s.parse::<Policy>().expect("default policies parse");
+        // Credentialed tiers are sized so that one person's script, however fast its
+        // loop, does not meet them on its own server (a scrape of a local page takes a
+        // few milliseconds); they stop a runaway or leaked key. What guards accounts and
+        // anonymous callers stays strict: logins, registration and tokens, public routes.
         TierPolicies {
             public: p("10/min"),
-            authenticated: p("60/min"),
+            authenticated: p("3000/min"),
             admin: p("1000/min"),
-            scrape: p("100/min"),
-            crawl: p("15/min"),
-            map: p("100/min"),
-            status: p("1500/min"),
-            search: p("20/min"),
-            export: p("20/hour"),
-            upload: p("5/min"),
+            scrape: p("6000/min"),
+            crawl: p("600/min"),
+            map: p("1200/min"),
+            status: p("30000/min"),
+            search: p("1200/min"),
+            export: p("600/hour"),
+            upload: p("60/min"),
             health: p("100/min"),
             login: p("10/min"),
-            default: p("200/hour,1000/day"),
+            default: p("2000/hour,20000/day"),
         }
     }
 }
@@ -442,6 +446,10 @@ pub struct JobsConfig {
     pub retention_failed_secs: u64,
     /// `TRAWL_JOBS_SWEEP_INTERVAL_SECS`: how often expired jobs are deleted.
     pub sweep_interval_secs: u64,
+    /// `TRAWL_DOCUMENTS_RETENTION`: stored documents older than this are deleted (a
+    /// duration such as `30d`, `12h`; `keep`, the default, keeps them). A team's own
+    /// setting (`PUT /api/v1/teams/{id}/retention`) takes precedence. In seconds; 0 keeps.
+    pub documents_retention_secs: u64,
     /// `TRAWL_JOBS_TEST_KINDS`: registers the test-only kinds (`test.record`). Never in
     /// production.
     pub test_kinds: bool,
@@ -544,6 +552,7 @@ impl Default for JobsConfig {
             retention_secs: 3600,
             retention_crawl_secs: 24 * 3600,
             retention_failed_secs: 6 * 3600,
+            documents_retention_secs: 0,
             sweep_interval_secs: 60,
             test_kinds: false,
         }
@@ -957,6 +966,10 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
     }),
     ("TRAWL_JOBS_SWEEP_INTERVAL_SECS", |c, v| {
         c.jobs.sweep_interval_secs = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_DOCUMENTS_RETENTION", |c, v| {
+        c.jobs.documents_retention_secs = parse_retention(v)?;
         Ok(())
     }),
     ("TRAWL_JOBS_TEST_KINDS", |c, v| {
@@ -1465,6 +1478,29 @@ fn parse_bool(v: &str) -> Result<bool, String> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err("must be true or false".into()),
+    }
+}
+
+/// A retention: `keep` (or `0`) keeps forever, else a whole number with a unit, `s`,
+/// `m`, `h`, `d` or `w` (`30d`). In seconds, 0 for `keep`.
+pub fn parse_retention(v: &str) -> Result<u64, String> {
+    let v = v.trim().to_ascii_lowercase();
+    if v == "keep" || v == "0" {
+        return Ok(0);
+    }
+    let rule = || format!("must be `keep` or a duration such as 30d, 12h, 90m (got {v:?})");
+    let unit = match v.chars().last() {
+        Some('s') => 1,
+        Some('m') => 60,
+        Some('h') => 3600,
+        Some('d') => 86_400,
+        Some('w') => 7 * 86_400,
+        _ => return Err(rule()),
+    };
+    let n: u64 = v[..v.len() - 1].parse().map_err(|_| rule())?;
+    match n.checked_mul(unit) {
+        Some(secs) if secs > 0 && secs <= 100 * 365 * 86_400 => Ok(secs),
+        _ => Err(rule()),
     }
 }
 

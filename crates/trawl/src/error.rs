@@ -67,13 +67,23 @@ pub enum AppError {
     /// One or more fields broke their rules.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    #[error("authentication required")]
+    /// No credential at all: says how to present one.
+    #[error(
+        "authentication required: send an API key as `Authorization: Bearer <key>` \
+         (or `x-api-key`), or sign in"
+    )]
     Unauthorized,
+    /// A credential was presented and is not (or no longer) good; says which kind, never
+    /// whether a given key or account exists.
+    #[error("{0}")]
+    BadCredential(&'static str),
     /// Login refused: the same answer whether the account exists or not.
     #[error("invalid email or password")]
     InvalidCredentials,
-    #[error("not allowed")]
-    Forbidden,
+    /// Authenticated, but the caller's role or credential does not reach what the
+    /// request needs; says what is missing (the caller's own rights, nothing else).
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     /// A cookie-authenticated change without a valid CSRF token or from another site.
     #[error("CSRF check failed: {0}")]
     CsrfRejected(&'static str),
@@ -85,6 +95,10 @@ pub enum AppError {
     JobExpired,
     #[error("route not found")]
     RouteNotFound,
+    /// A Firecrawl endpoint (or API version) this instance does not serve; the message
+    /// names it and says what is served, so it is not mistaken for a wrong base URL.
+    #[error("{0}")]
+    NotServed(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     /// A uniqueness rule or a state rule refused the change.
@@ -119,12 +133,15 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthorized | AppError::BadCredential(_) | AppError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            AppError::Forbidden(_) | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) | AppError::JobExpired | AppError::RouteNotFound => {
                 StatusCode::NOT_FOUND
             }
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::NotServed(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -143,13 +160,14 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "bad_request",
             AppError::Validation(_) => "validation_failed",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::BadCredential(_) => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden | AppError::CsrfRejected(_) => "forbidden",
+            AppError::Forbidden(_) | AppError::CsrfRejected(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::JobExpired => "job_expired",
             AppError::RouteNotFound => "route_not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::NotServed(_) => "endpoint_not_available",
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -223,7 +241,10 @@ impl IntoResponse for AppError {
             }
         });
         let mut response = (status, axum::Json(body)).into_response();
-        if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
+        if matches!(
+            self,
+            AppError::Unauthorized | AppError::BadCredential(_) | AppError::InvalidCredentials
+        ) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"trawl\""),

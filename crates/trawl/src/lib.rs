@@ -16,6 +16,7 @@ pub mod error;
 pub mod fetch;
 pub mod http;
 pub mod jobs;
+pub mod request_fields;
 pub mod schedule;
 pub mod scrape;
 pub mod secret;

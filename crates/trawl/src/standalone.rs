@@ -100,15 +100,9 @@ fn field_errors(errors: Vec<FieldError>) -> anyhow::Error {
     anyhow::anyhow!("invalid options: {}", list.join("; "))
 }
 
-/// One line for a failed fetch, with a hint where one helps.
+/// One line for a failed fetch: its code and message (which carries any hint).
 fn fetch_failure(e: &FetchError) -> anyhow::Error {
-    let hint = match e {
-        FetchError::BlockedAddress(_) => {
-            " (private and loopback addresses are refused; TRAWL_FETCH_ALLOW opens them)"
-        }
-        _ => "",
-    };
-    anyhow::anyhow!("{}: {e}{hint}", e.code())
+    anyhow::anyhow!("{}: {e}", e.code())
 }
 
 pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {

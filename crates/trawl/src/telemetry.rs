@@ -185,21 +185,24 @@ pub fn metrics() -> &'static PrometheusHandle {
 
 fn describe() {
     metrics::describe_counter!(
-        "http_requests_total",
+        "trawl_http_requests_total",
         "HTTP requests by method, route template and status"
     );
     metrics::describe_histogram!(
-        "http_request_duration_seconds",
+        "trawl_http_request_duration_seconds",
         metrics::Unit::Seconds,
         "HTTP request latency by route template"
     );
-    metrics::describe_gauge!("db_pool_connections", "Database pool connections by state");
+    metrics::describe_gauge!(
+        "trawl_db_pool_connections",
+        "Database pool connections by state"
+    );
     metrics::describe_counter!(
-        "rate_limited_total",
+        "trawl_rate_limited_total",
         "Requests refused with 429, by rate-limit tier"
     );
     metrics::describe_counter!(
-        "rate_limit_backend_errors_total",
+        "trawl_rate_limit_backend_errors_total",
         "Rate-limit checks the Redis backend could not answer"
     );
     process_collector().describe();
@@ -208,5 +211,5 @@ fn describe() {
 /// Process metrics (CPU, memory, file descriptors), read at each scrape.
 pub fn process_collector() -> &'static metrics_process::Collector {
     static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
-    COLLECTOR.get_or_init(metrics_process::Collector::default)
+    COLLECTOR.get_or_init(|| metrics_process::Collector::new("trawl_"))
 }

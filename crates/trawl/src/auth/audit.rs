@@ -25,6 +25,7 @@ pub const INVITE_CREATED: &str = "invite_created";
 pub const INVITE_REVOKED: &str = "invite_revoked";
 pub const SESSION_REVOKED: &str = "session_revoked";
 pub const TEAM_CREATED: &str = "team_created";
+pub const RETENTION_CHANGED: &str = "retention_changed";
 pub const JOB_CANCELLED: &str = "job_cancelled";
 pub const SCHEDULE_CHANGED: &str = "schedule_changed";
 pub const WEBHOOK_SECRET_READ: &str = "webhook_secret_read";

@@ -105,10 +105,15 @@ impl Caller {
         }
         let needs = scope.min_role();
         if self.role < needs {
-            return Err(self.refuse(format!("needs role {needs} for {scope}")));
+            return Err(self.refuse(format!(
+                "this needs the role {needs} or higher (for `{scope}`); this credential acts as {}",
+                self.role
+            )));
         }
         if !self.scopes.contains(&scope) {
-            return Err(self.refuse(format!("missing scope {scope}")));
+            return Err(self.refuse(format!(
+                "this needs the scope `{scope}`, which this credential does not hold"
+            )));
         }
         Ok(())
     }
@@ -118,7 +123,7 @@ impl Caller {
         if self.is_instance_admin {
             Ok(())
         } else {
-            Err(self.refuse("needs an instance admin".into()))
+            Err(self.refuse("this needs an instance admin".into()))
         }
     }
 
@@ -126,20 +131,23 @@ impl Caller {
     pub fn require_user(&self) -> Result<Uuid, AppError> {
         match self.principal {
             Principal::User { id } => Ok(id),
-            Principal::ApiKey { .. } => Err(self.refuse("needs a user, not a key".into())),
+            Principal::ApiKey { .. } => Err(self.refuse(
+                "this is an account action: sign in as the user, an API key cannot do it".into(),
+            )),
         }
     }
 
-    /// Records `authz_fail` (without waiting for the write) and returns 403.
+    /// Records `authz_fail` (without waiting for the write) and returns 403 with
+    /// `reason`, which speaks only of the caller's own rights.
     pub fn refuse(&self, reason: String) -> AppError {
         if let Some(AuditSink(store)) = &self.audit_to {
             let mut e = audit::by(audit::event(audit::AUTHZ_FAIL, &self.meta), self);
             e.outcome = "failure".into();
-            e.reason = Some(reason);
+            e.reason = Some(reason.clone());
             let store = store.clone();
             tokio::spawn(async move { audit::record(store.as_ref(), e).await });
         }
-        AppError::Forbidden
+        AppError::Forbidden(reason)
     }
 
     /// The user behind the request: the account itself, or the creator of the key.
@@ -193,6 +201,20 @@ impl FromRequestParts<AppState> for RequestMeta {
     }
 }
 
+// What a 401 says when a credential was presented: which kind failed and what to do,
+// never whether a particular key, token or account exists.
+const MALFORMED_HEADER: &str =
+    "the Authorization header is malformed: expected `Bearer <API key or access token>`";
+const NOT_A_CREDENTIAL: &str =
+    "the bearer value is neither an API key (`trawl_…`) nor an access token";
+const BAD_KEY: &str = "the API key is not valid: it is unknown, revoked or expired, or the \
+     member who made it has left the team or been disabled";
+const BAD_TOKEN: &str = "the access token is not valid: it has expired or its session ended \
+     (logout or a password change); refresh it or sign in again";
+const BAD_SESSION: &str = "the session has ended: sign in again";
+const NO_ACCOUNT: &str =
+    "the account behind this credential is disabled or no longer a member of the team";
+
 /// The credential a request presents, before it is checked.
 enum Presented {
     Key(String),
@@ -206,10 +228,11 @@ fn presented(parts: &Parts, auth: &Auth) -> Result<Option<Presented>, AppError> 
 
 fn presented_in(h: &HeaderMap, uri: &Uri, auth: &Auth) -> Result<Option<Presented>, AppError> {
     if let Some(v) = h.get(header::AUTHORIZATION) {
-        let v = v.to_str().map_err(|_| AppError::Unauthorized)?;
-        let (scheme, token) = v.split_once(' ').ok_or(AppError::Unauthorized)?;
+        let malformed = || AppError::BadCredential(MALFORMED_HEADER);
+        let v = v.to_str().map_err(|_| malformed())?;
+        let (scheme, token) = v.split_once(' ').ok_or_else(malformed)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AppError::Unauthorized);
+            return Err(malformed());
         }
         let token = token.trim();
         return Ok(Some(if token.starts_with(keys::PREFIX) {
@@ -217,11 +240,11 @@ fn presented_in(h: &HeaderMap, uri: &Uri, auth: &Auth) -> Result<Option<Presente
         } else if jwt::looks_like_jwt(token) {
             Presented::Jwt(token.to_string())
         } else {
-            return Err(AppError::Unauthorized);
+            return Err(AppError::BadCredential(NOT_A_CREDENTIAL));
         }));
     }
     if let Some(v) = h.get("x-api-key") {
-        let v = v.to_str().map_err(|_| AppError::Unauthorized)?;
+        let v = v.to_str().map_err(|_| AppError::BadCredential(BAD_KEY))?;
         return Ok(Some(Presented::Key(v.trim().to_string())));
     }
     if auth.settings().allow_query_api_key {
@@ -312,7 +335,7 @@ async fn authenticate(p: Presented, parts: &Parts, state: &AppState) -> Result<C
 
 async fn by_key(key: &str, state: &AppState) -> Result<Caller, AppError> {
     if !keys::is_well_formed(key) {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredential(BAD_KEY));
     }
     let hash = keys::hash_token(key);
     let auth = &state.auth;
@@ -324,16 +347,18 @@ async fn by_key(key: &str, state: &AppState) -> Result<Caller, AppError> {
             c
         }
     };
-    let cred: Arc<KeyCredential> = cred.ok_or(AppError::Unauthorized)?;
+    let cred: Arc<KeyCredential> = cred.ok_or(AppError::BadCredential(BAD_KEY))?;
     let k = &cred.key;
     if k.revoked_at.is_some()
         || cred.creator_disabled
         || k.expires_at.is_some_and(|t| t <= Utc::now())
     {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredential(BAD_KEY));
     }
     // A key never does more than the member who made it may do today.
-    let role = cred.effective_role().ok_or(AppError::Unauthorized)?;
+    let role = cred
+        .effective_role()
+        .ok_or(AppError::BadCredential(BAD_KEY))?;
     if auth.touch_due(k.id) {
         let store = state.store.clone();
         let id = k.id;
@@ -370,11 +395,11 @@ async fn by_jwt(token: &str, state: &AppState) -> Result<Caller, AppError> {
         .auth
         .jwt()
         .verify(token)
-        .ok_or(AppError::Unauthorized)?;
+        .ok_or(AppError::BadCredential(BAD_TOKEN))?;
     // An access token lives only as long as its refresh family: logout, a password
     // change or a replayed refresh token end it at once, not at its expiry.
     if !state.store.token_family_live(claims.fam).await? {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredential(BAD_TOKEN));
     }
     let mut caller = user_caller(state, claims.sub, claims.team, Via::Jwt, claims.jti).await?;
     caller.token_family = Some(claims.fam);
@@ -393,14 +418,14 @@ pub(crate) async fn user_caller(
         .store
         .user_by_id(user_id)
         .await?
-        .ok_or(AppError::Unauthorized)?;
+        .ok_or(AppError::BadCredential(NO_ACCOUNT))?;
     if user.disabled_at.is_some() {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredential(NO_ACCOUNT));
     }
     let role = match state.store.role_in_team(user_id, team_id).await? {
         Some(r) => r,
         None if user.is_admin => Role::Admin,
-        None => return Err(AppError::Unauthorized),
+        None => return Err(AppError::BadCredential(NO_ACCOUNT)),
     };
     Ok(Caller {
         principal: Principal::User { id: user_id },
@@ -422,11 +447,11 @@ async fn by_session(token: &str, parts: &Parts, state: &AppState) -> Result<Call
         .store
         .session_by_hash(&hash, SessionKind::Browser)
         .await?
-        .ok_or(AppError::Unauthorized)?;
+        .ok_or(AppError::BadCredential(BAD_SESSION))?;
     let now = Utc::now();
     let idle = state.auth.session_idle_secs();
     if !rotation::usable(&s, idle) {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::BadCredential(BAD_SESSION));
     }
     let team = s.team_id.unwrap_or(crate::store::jobs::DEFAULT_TEAM);
     let caller = user_caller(state, s.user_id, team, Via::Session, s.id).await?;

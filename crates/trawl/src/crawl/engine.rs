@@ -404,6 +404,7 @@ async fn fetch_one(scraper: &Scraper, hosts: &Hosts, plan: &CrawlPlan, url: &Url
         timeout: plan.scrape.timeout,
         headers: plan.scrape.headers.clone(),
         max_body_bytes: None,
+        skip_tls_verification: plan.scrape.skip_tls_verification,
     };
     let mut attempt = 0;
     loop {
@@ -463,6 +464,7 @@ pub async fn sitemap_urls(scraper: &Scraper, hosts: &Hosts, start: &Url) -> Vec<
         timeout: Some(Duration::from_secs(30)),
         headers: Vec::new(),
         max_body_bytes: Some(50 * 1024 * 1024),
+        ..FetchOptions::default()
     };
     let mut fetched = HashSet::new();
     let mut pages = Vec::new();

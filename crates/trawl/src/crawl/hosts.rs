@@ -89,6 +89,7 @@ impl Hosts {
                     timeout: Some(ROBOTS_TIMEOUT),
                     headers: Vec::new(),
                     max_body_bytes: Some(512 * 1024),
+                    ..FetchOptions::default()
                 };
                 let robots = match self.fetcher.fetch(&robots_url, &opts).await {
                     Ok(page) if (200..300).contains(&page.status) => {

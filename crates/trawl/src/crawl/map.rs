@@ -120,10 +120,7 @@ pub async fn map_site(
     let mut seen = HashSet::new();
     let mut links = Vec::new();
     for (url, title, description) in found {
-        let h = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let same = h == domain || h == format!("www.{domain}");
-        let sub = h.ends_with(&format!(".{domain}"));
-        if !(same || (plan.include_subdomains && sub)) {
+        if !on_site(&url, &domain, plan.include_subdomains) {
             continue;
         }
         let url = normalize(&url, &norm).to_string();
@@ -150,6 +147,14 @@ pub async fn map_site(
         }
     }
     Ok(links)
+}
+
+/// Whether `url` belongs to the site of `domain`: the domain itself or `www.`, and its
+/// subdomains when `subdomains` is set.
+fn on_site(url: &Url, domain: &str, subdomains: bool) -> bool {
+    let h = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let same = h == domain || h == format!("www.{domain}");
+    same || (subdomains && h.ends_with(&format!(".{domain}")))
 }
 
 /// The start page (with its title), its links, then the sitemap's URLs.
@@ -234,5 +239,48 @@ impl JobHandler for MapHandler {
             e => JobError::Permanent(format!("{}: {e}", e.code())),
         })?;
         Ok(json!({ "links": links }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_site;
+    use url::Url;
+
+    #[test]
+    fn include_subdomains_decides_whether_subdomains_are_listed() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        for subdomains in [true, false] {
+            assert!(on_site(
+                &u("https://example.com/a"),
+                "example.com",
+                subdomains
+            ));
+            assert!(on_site(
+                &u("https://www.example.com/a"),
+                "example.com",
+                subdomains
+            ));
+            assert!(!on_site(
+                &u("https://example.org/a"),
+                "example.com",
+                subdomains
+            ));
+            assert!(!on_site(
+                &u("https://badexample.com/a"),
+                "example.com",
+                subdomains
+            ));
+        }
+        assert!(on_site(
+            &u("https://docs.example.com/a"),
+            "example.com",
+            true
+        ));
+        assert!(!on_site(
+            &u("https://docs.example.com/a"),
+            "example.com",
+            false
+        ));
     }
 }

@@ -193,15 +193,42 @@ pub struct CrawlPlan {
 
 /// Parses an absolute http(s) URL, the way every endpoint wants one.
 pub fn parse_http_url(field: &str, raw: &str) -> Result<Url, FieldError> {
-    let url = Url::parse(raw.trim())
-        .map_err(|_| FieldError::new(field, "must be an absolute http or https URL"))?;
+    let invalid = || FieldError::new(field, "must be an absolute http or https URL");
+    let raw = raw.trim();
+    // Firecrawl reads an address without a scheme (`example.com/a`) as `http://…`; its
+    // users and SDKs rely on that. Without `://`, a leading `name:` is a scheme
+    // (`mailto:`, `javascript:`) unless a port number follows it (`example.com:8080`),
+    // and the host must look like a domain or an address (a dot, or `[v6]`), as
+    // Firecrawl requires, so that a stray word is not taken for a host.
+    let url = if raw.contains("://") {
+        Url::parse(raw).map_err(|_| invalid())?
+    } else {
+        if names_a_scheme(raw) {
+            return Err(invalid());
+        }
+        let url = Url::parse(&format!("http://{raw}")).map_err(|_| invalid())?;
+        let host = url.host_str().unwrap_or_default();
+        if !(host.contains('.') || host.starts_with('[')) {
+            return Err(invalid());
+        }
+        url
+    };
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(FieldError::new(
-            field,
-            "must be an absolute http or https URL",
-        ));
+        return Err(invalid());
     }
     Ok(url)
+}
+
+/// `mailto:x` and `javascript:x` name a scheme; `example.com:8080/a` does not.
+fn names_a_scheme(raw: &str) -> bool {
+    let Some((head, rest)) = raw.split_once(':') else {
+        return false;
+    };
+    let is_scheme = head.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    is_scheme && !rest.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// `limit`, or `default` when absent; a value outside `1..=max` is recorded in `errors`
@@ -371,6 +398,35 @@ mod tests {
 
     fn request(v: Value) -> CrawlRequest {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn an_address_without_a_scheme_is_read_as_http_as_firecrawl_does() {
+        for (raw, want) in [
+            ("example.com", "http://example.com/"),
+            ("  example.com/a?b=1 ", "http://example.com/a?b=1"),
+            ("www.example.com:8080/x", "http://www.example.com:8080/x"),
+            ("127.0.0.1:3000", "http://127.0.0.1:3000/"),
+            ("[::1]:80/", "http://[::1]/"),
+            ("https://example.com", "https://example.com/"),
+        ] {
+            assert_eq!(parse_http_url("url", raw).unwrap().as_str(), want, "{raw}");
+        }
+        for raw in [
+            "",
+            "nope",
+            "localhost:3000",
+            "mailto:a@example.com",
+            "javascript:alert(1)",
+            "ftp://example.com/",
+            "file:///etc/passwd",
+            "not a url",
+            "http://",
+        ] {
+            let err = parse_http_url("url", raw).unwrap_err();
+            assert_eq!(err.field, "url", "{raw}");
+            assert!(err.rule.contains("http or https"), "{raw}: {err:?}");
+        }
     }
 
     #[test]

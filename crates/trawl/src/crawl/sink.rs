@@ -90,6 +90,7 @@ pub fn new_document(url: &str, doc: PageDocument, content_hash: Option<String>) 
         images,
         analysis,
         metadata,
+        warning,
     } = doc;
     let mut formats = serde_json::Map::new();
     if let Some(v) = html {
@@ -103,6 +104,9 @@ pub fn new_document(url: &str, doc: PageDocument, content_hash: Option<String>) 
     }
     if let Some(v) = images {
         formats.insert("images".into(), v.into());
+    }
+    if let Some(v) = warning {
+        formats.insert("warning".into(), v.into());
     }
     let final_url = metadata.url.clone();
     let domain = url::Url::parse(url)

@@ -24,7 +24,12 @@ pub enum FetchError {
     Ssl,
     #[error("timed out after {0} ms")]
     Timeout(u64),
-    #[error("{0} resolves to an address that may not be fetched")]
+    /// Says what opens it: operators running Trawl against their own network need to
+    /// know, and the variable's name tells an attacker nothing.
+    #[error(
+        "{0} resolves to a private, loopback or metadata address, which may not be \
+         fetched (an operator can allow ranges with TRAWL_FETCH_ALLOW)"
+    )]
     BlockedAddress(String),
     #[error("the body is larger than {0} bytes")]
     TooLarge(u64),
@@ -69,7 +74,7 @@ impl FetchError {
                     _ => FetchError::Connection,
                 };
             }
-            if s.downcast_ref::<rustls::Error>().is_some() {
+            if is_tls_failure(s) {
                 return FetchError::Ssl;
             }
             source = s.source();
@@ -80,6 +85,18 @@ impl FetchError {
             FetchError::Connection
         }
     }
+}
+
+/// Whether `e` is, or wraps, a TLS failure. The TLS stream reports a refused certificate
+/// as I/O errors around the rustls one, which `source()` does not reach (it skips to the
+/// inner error's own source), so wrapped I/O errors are opened by hand.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    e.downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .is_some_and(|inner| is_tls_failure(inner))
 }
 
 /// What kind of body came back, by Content-Type (or by sniffing when there is none).
@@ -98,6 +115,9 @@ pub struct FetchOptions {
     pub timeout: Option<Duration>,
     pub headers: Vec<(String, String)>,
     pub max_body_bytes: Option<u64>,
+    /// Accept any certificate (Firecrawl's `skipTlsVerification`). The address is
+    /// checked by the same guard either way.
+    pub skip_tls_verification: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +143,10 @@ impl FetchedPage {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Built on first use: most instances never get a request that skips verification,
+    /// and a client holds its own TLS configuration and pool.
+    unverified: Arc<std::sync::OnceLock<reqwest::Client>>,
+    user_agent: String,
     guard: Arc<SsrfGuard>,
     timeout: Duration,
     max_body_bytes: u64,
@@ -135,23 +159,11 @@ impl Fetcher {
         let guard = Arc::new(
             SsrfGuard::new(&config.allow).map_err(|e| anyhow::anyhow!("TRAWL_FETCH_ALLOW: {e}"))?,
         );
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            // Redirects are followed by hand so that every hop passes the guard.
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(guard::GuardedResolver {
-                guard: Arc::clone(&guard),
-            }))
-            // A proxy would connect on our behalf to addresses we never checked.
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .build()?;
+        let client = build_client(&config.user_agent, &guard, false)?;
         Ok(Fetcher {
             client,
+            unverified: Arc::default(),
+            user_agent: config.user_agent.clone(),
             guard,
             timeout: Duration::from_millis(config.timeout_ms),
             max_body_bytes: config.max_body_bytes,
@@ -161,6 +173,20 @@ impl Fetcher {
 
     pub fn guard(&self) -> &SsrfGuard {
         &self.guard
+    }
+
+    fn client_for(&self, opts: &FetchOptions) -> Result<&reqwest::Client, FetchError> {
+        if !opts.skip_tls_verification {
+            return Ok(&self.client);
+        }
+        if let Some(c) = self.unverified.get() {
+            return Ok(c);
+        }
+        let built = build_client(&self.user_agent, &self.guard, true).map_err(|e| {
+            tracing::error!(error = %e, "cannot build the unverified TLS client");
+            FetchError::Connection
+        })?;
+        Ok(self.unverified.get_or_init(|| built))
     }
 
     /// POSTs `body` to `url` (webhook deliveries) through the same guard and resolver as
@@ -226,7 +252,7 @@ impl Fetcher {
         loop {
             self.guard.check_url(&current)?;
             let send = self
-                .client
+                .client_for(opts)?
                 .get(current.clone())
                 .headers(headers.clone())
                 .send();
@@ -276,6 +302,32 @@ impl Fetcher {
             });
         }
     }
+}
+
+/// The HTTP client behind every fetch: redirects off (followed by hand, each hop
+/// checked), names resolved through the guard, no proxy. `unverified` accepts any
+/// certificate, for requests that ask to skip verification.
+fn build_client(
+    user_agent: &str,
+    guard: &Arc<SsrfGuard>,
+    unverified: bool,
+) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .user_agent(user_agent)
+        // Redirects are followed by hand so that every hop passes the guard.
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(guard::GuardedResolver {
+            guard: Arc::clone(guard),
+        }))
+        // A proxy would connect on our behalf to addresses we never checked.
+        .no_proxy()
+        .danger_accept_invalid_certs(unverified)
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(64)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .build()?)
 }
 
 fn request_headers(extra: &[(String, String)]) -> Result<HeaderMap, FetchError> {

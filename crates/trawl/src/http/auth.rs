@@ -481,6 +481,10 @@ struct RefreshBody {
     refresh_token: Secret,
 }
 
+/// What a refused refresh says: the same for an unknown, expired, revoked or spent token.
+const BAD_REFRESH: &str =
+    "the refresh token is not valid: it is unknown, expired or already used; sign in again";
+
 /// Trades a refresh token for new tokens. Presenting a spent one revokes its family.
 #[utoipa::path(
     post,
@@ -505,7 +509,7 @@ async fn refresh(
             issue_tokens(&state, &meta, s.user_id, team, family).await
         }
         // Revoked (by logout, a password change or an earlier reuse) but never spent.
-        RefreshUse::Spent(s) if s.used_at.is_none() => Err(AppError::Unauthorized),
+        RefreshUse::Spent(s) if s.used_at.is_none() => Err(AppError::BadCredential(BAD_REFRESH)),
         RefreshUse::Spent(s) => {
             if let Some(family) = s.family_id {
                 state.store.revoke_family(family).await?;
@@ -518,9 +522,9 @@ async fn refresh(
             e.target = s.family_id.map(|f| format!("token_family:{f}"));
             e.reason = Some("a spent refresh token was presented; its family is revoked".into());
             audit::record(state.store.as_ref(), e).await;
-            Err(AppError::Unauthorized)
+            Err(AppError::BadCredential(BAD_REFRESH))
         }
-        RefreshUse::Unknown => Err(AppError::Unauthorized),
+        RefreshUse::Unknown => Err(AppError::BadCredential(BAD_REFRESH)),
     }
 }
 

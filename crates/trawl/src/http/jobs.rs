@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::crawl::map::MapRequest;
 use crate::crawl::options::{from_json, parse_http_url, BatchRequest, CrawlRequest};
 use crate::error::{validate_off_runtime, AppError, AppResult, FieldError};
+use crate::request_fields::{self, Body};
 use crate::scrape::options::ScrapeOptions;
 use crate::store::documents::{DocumentQuery, DocumentRow, Page};
 use crate::store::jobs::{Enqueued, Job, JobFilter, JobLookup, JobState, NewJob};
@@ -193,29 +194,49 @@ fn payload_errors(config: &Config, kind: &str, payload: &Value) -> Vec<FieldErro
     match kind {
         crate::scrape::job::KIND => {
             let url = payload.get("url").and_then(Value::as_str).unwrap_or("");
-            let mut errors = parse_http_url("url", url)
-                .err()
-                .into_iter()
-                .collect::<Vec<_>>();
+            let mut errors = request_fields::check(Body::StoredScrape, payload);
+            errors.extend(parse_http_url("url", url).err());
             match from_json::<ScrapeOptions>(payload) {
                 Ok(options) => errors.extend(options.validate("").err().unwrap_or_default()),
                 Err(e) => errors.push(e),
             }
             errors
         }
-        crate::crawl::KIND => match from_json::<CrawlRequest>(payload) {
-            Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
-            Err(e) => vec![e],
-        },
-        crate::crawl::BATCH_KIND => match BatchRequest::from_json(payload) {
-            Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
-            Err(e) => vec![e],
-        },
-        crate::crawl::map::KIND => match MapRequest::from_json(payload) {
-            Ok(req) => req.validate().err().unwrap_or_default(),
-            Err(e) => vec![e],
-        },
+        crate::crawl::KIND => first_fields(Body::Crawl, payload, || {
+            match from_json::<CrawlRequest>(payload) {
+                Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
+                Err(e) => vec![e],
+            }
+        }),
+        crate::crawl::BATCH_KIND => first_fields(Body::Batch, payload, || {
+            match BatchRequest::from_json(payload) {
+                Ok(req) => req.validate(&config.crawl).err().unwrap_or_default(),
+                Err(e) => vec![e],
+            }
+        }),
+        crate::crawl::map::KIND => {
+            first_fields(Body::Map, payload, || {
+                match MapRequest::from_json(payload) {
+                    Ok(req) => req.validate().err().unwrap_or_default(),
+                    Err(e) => vec![e],
+                }
+            })
+        }
         _ => Vec::new(),
+    }
+}
+
+/// The body's field errors ([`request_fields`]) if any, else what `validate` finds.
+fn first_fields(
+    body: Body,
+    payload: &Value,
+    validate: impl FnOnce() -> Vec<FieldError>,
+) -> Vec<FieldError> {
+    let errors = request_fields::check(body, payload);
+    if errors.is_empty() {
+        validate()
+    } else {
+        errors
     }
 }
 

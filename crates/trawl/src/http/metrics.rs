@@ -51,9 +51,9 @@ pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Respon
 async fn metrics_text(state: &AppState) -> impl IntoResponse {
     let pool = state.store.pool_stats();
     let busy = pool.size.saturating_sub(pool.idle);
-    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
-    metrics::gauge!("db_pool_connections", "state" => "busy").set(f64::from(busy));
-    metrics::gauge!("db_pool_connections", "state" => "max").set(f64::from(pool.max));
+    metrics::gauge!("trawl_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
+    metrics::gauge!("trawl_db_pool_connections", "state" => "busy").set(f64::from(busy));
+    metrics::gauge!("trawl_db_pool_connections", "state" => "max").set(f64::from(pool.max));
     let lease = state.config.jobs.lease_secs;
     let refresh = crate::jobs::metrics::refresh(state.store.as_ref(), lease);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), refresh).await;

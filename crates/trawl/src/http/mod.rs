@@ -146,6 +146,11 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = openapi::api_routes().split_for_parts();
     let mut routes = Router::new()
         .merge(api)
+        // Before the routes: an upgrade on a status URL is the SDKs' watcher stream.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            v2::watch::upgrade,
+        ))
         .merge(health::router())
         .merge(openapi::router())
         .merge(landing::router());
@@ -240,12 +245,23 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-async fn route_not_found() -> AppError {
-    AppError::RouteNotFound
+async fn route_not_found(method: Method, uri: axum::http::Uri) -> AppError {
+    match v2::not_served(uri.path()) {
+        Some(what) => AppError::NotServed(format!(
+            "{method} {} {what}; this instance serves Firecrawl's v2 scrape, crawl, map and \
+             batch scrape endpoints (see /openapi.json)",
+            uri.path()
+        )),
+        None => AppError::RouteNotFound,
+    }
 }
 
-async fn method_not_allowed() -> AppError {
-    AppError::MethodNotAllowed
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> AppError {
+    // `POST /v2/crawl/params-preview` lands on `/v2/crawl/{id}`, which has no POST.
+    match route_not_found(method, uri).await {
+        AppError::RouteNotFound => AppError::MethodNotAllowed,
+        not_served => not_served,
+    }
 }
 
 fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -17,6 +17,7 @@ use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::crawl::options::{from_json, parse_http_url};
 use crate::error::{AppError, AppResult};
+use crate::request_fields::{self, Body};
 use crate::scrape::{job::KIND, PageDocument, ScrapeOptions};
 use crate::store::jobs::{JobState, NewJob};
 
@@ -46,8 +47,8 @@ async fn create(
     V2Json(body): V2Json<Value>,
 ) -> AppResult<(StatusCode, Json<TaskQueued>)> {
     caller.require(Scope::Scrape)?;
+    let mut errors = request_fields::check(Body::StoredScrape, &body);
     let url = body.get("url").and_then(Value::as_str).unwrap_or_default();
-    let mut errors = Vec::new();
     if let Err(e) = parse_http_url("url", url) {
         errors.push(e);
     }

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(members, add_member))
         .routes(routes!(remove_member, set_role))
+        .routes(routes!(set_retention))
 }
 
 /// The team at `id` if the caller may see it; 404 otherwise (never 403: existence of
@@ -301,4 +302,73 @@ async fn remove_member(
     e.reason = Some("removed from the team".into());
     audit::record(state.store.as_ref(), e).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A team's document retention.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RetentionBody {
+    /// `keep`, or a duration such as `30d`, `12h`; `null` follows the instance's
+    /// `TRAWL_DOCUMENTS_RETENTION`.
+    documents: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RetentionView {
+    /// The team's own setting (`keep`, or seconds as a duration such as `2592000s`);
+    /// `null` when it follows the instance's.
+    documents: Option<String>,
+    /// Seconds a document is kept under the setting in force; 0 keeps forever.
+    effective_secs: u64,
+}
+
+/// Sets how long the team's stored documents are kept (team admins); older ones are
+/// deleted by the maintenance loop.
+#[utoipa::path(
+    put,
+    path = "/api/v1/teams/{id}/retention",
+    tag = "teams",
+    params(("id" = Uuid, Path, description = "The team's id")),
+    request_body = RetentionBody,
+    responses((status = 200, description = "The retention in force", body = RetentionView), ApiErrors)
+)]
+async fn set_retention(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RetentionBody>,
+) -> AppResult<Json<RetentionView>> {
+    caller.require(Scope::Admin)?;
+    let team = visible_team(&state, &caller, &id).await?;
+    let own = match body.documents.as_deref() {
+        None => None,
+        Some(v) => Some(
+            crate::config::parse_retention(v)
+                .map_err(|rule| AppError::invalid("documents", rule))?,
+        ),
+    };
+    let secs = own.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+    state.store.set_team_retention(team, secs).await?;
+    let mut e = audit::by(
+        audit::event(audit::RETENTION_CHANGED, &caller.meta),
+        &caller,
+    );
+    e.team_id = Some(team);
+    e.target = Some(format!("team:{team}"));
+    e.reason = Some(match own {
+        None => "documents follow the instance's retention".into(),
+        Some(0) => "documents kept".into(),
+        Some(s) => format!("documents kept {s} s"),
+    });
+    audit::record(state.store.as_ref(), e).await;
+    Ok(Json(RetentionView {
+        documents: own.map(|s| {
+            if s == 0 {
+                "keep".into()
+            } else {
+                format!("{s}s")
+            }
+        }),
+        effective_secs: own.unwrap_or(state.config.jobs.documents_retention_secs),
+    }))
 }

@@ -15,26 +15,30 @@ pub fn alive_window(lease_secs: u64) -> Duration {
 }
 
 pub fn describe() {
-    metrics::describe_counter!("jobs_enqueued_total", "Jobs enqueued, by kind");
+    metrics::describe_counter!("trawl_jobs_enqueued_total", "Jobs enqueued, by kind");
     metrics::describe_counter!(
-        "jobs_completed_total",
+        "trawl_documents_expired_total",
+        "Stored documents deleted because they outlived their retention"
+    );
+    metrics::describe_counter!(
+        "trawl_jobs_completed_total",
         "Finished attempts by kind and outcome (succeeded, failed, discarded, cancelled, fenced)"
     );
     metrics::describe_histogram!(
-        "job_duration_seconds",
+        "trawl_job_duration_seconds",
         metrics::Unit::Seconds,
         "Time a handler ran, by kind"
     );
     metrics::describe_histogram!(
-        "job_queue_wait_seconds",
+        "trawl_job_queue_wait_seconds",
         metrics::Unit::Seconds,
         "Time from a job being runnable to being claimed, by kind"
     );
-    metrics::describe_gauge!("jobs_queue_depth", "Active jobs by kind and state");
-    metrics::describe_gauge!("workers_alive", "Workers that heartbeat recently");
+    metrics::describe_gauge!("trawl_jobs_queue_depth", "Active jobs by kind and state");
+    metrics::describe_gauge!("trawl_workers_alive", "Workers that heartbeat recently");
 }
 
-/// Sets `jobs_queue_depth{kind,state}` and `workers_alive` from the database.
+/// Sets `trawl_jobs_queue_depth{kind,state}` and `trawl_workers_alive` from the database.
 pub async fn refresh(store: &dyn Store, lease_secs: u64) {
     static SEEN: Mutex<Option<HashSet<(String, JobState)>>> = Mutex::new(None);
     describe();
@@ -46,13 +50,13 @@ pub async fn refresh(store: &dyn Store, lease_secs: u64) {
                 .map(|(k, s, _)| (k.clone(), *s))
                 .collect();
             for (kind, state, n) in stats.depth {
-                metrics::gauge!("jobs_queue_depth", "kind" => kind, "state" => state.as_str())
+                metrics::gauge!("trawl_jobs_queue_depth", "kind" => kind, "state" => state.as_str())
                     .set(n as f64);
             }
             // A label that emptied reads 0, not its last value.
             let mut seen = SEEN.lock().expect("lock");
             for (kind, state) in seen.get_or_insert_with(HashSet::new).difference(&now) {
-                metrics::gauge!("jobs_queue_depth", "kind" => kind.clone(), "state" => state.as_str())
+                metrics::gauge!("trawl_jobs_queue_depth", "kind" => kind.clone(), "state" => state.as_str())
                     .set(0.0);
             }
             seen.get_or_insert_with(HashSet::new).extend(now);
@@ -60,6 +64,6 @@ pub async fn refresh(store: &dyn Store, lease_secs: u64) {
         Err(e) => tracing::debug!(error = %e, "queue stats unavailable"),
     }
     if let Ok(workers) = store.list_workers(alive_window(lease_secs)).await {
-        metrics::gauge!("workers_alive").set(workers.len() as f64);
+        metrics::gauge!("trawl_workers_alive").set(workers.len() as f64);
     }
 }

@@ -15,6 +15,7 @@ mod builtin;
 mod finished_cache;
 pub mod metrics;
 pub mod redact;
+pub mod retention;
 mod runtime;
 pub mod schedule;
 mod worker;

@@ -81,6 +81,10 @@ impl JobRuntime {
             tasks.push(tokio::spawn(schedule::run(jobs.clone(), stop.clone())));
         }
         if options.maintenance {
+            tasks.push(tokio::spawn(super::retention::run(
+                jobs.clone(),
+                stop.clone(),
+            )));
             tasks.push(tokio::spawn(maintain(jobs, stop.clone())));
         }
         JobRuntime {
@@ -117,7 +121,7 @@ async fn maintain(jobs: Jobs, stop: CancellationToken) {
                 for r in rescued {
                     tracing::warn!(job = %r.id, kind = %r.kind, state = %r.state,
                         "lease expired: job taken back from a lost worker");
-                    metrics::counter!("jobs_rescued_total", "kind" => r.kind).increment(1);
+                    metrics::counter!("trawl_jobs_rescued_total", "kind" => r.kind).increment(1);
                 }
             }
             Err(e) => tracing::debug!(error = %e, "lease rescue failed"),
@@ -154,7 +158,7 @@ pub(crate) async fn sweep(jobs: &Jobs, stop: &CancellationToken) -> crate::store
     jobs.store.prune_workers(silent).await?;
     if total > 0 {
         tracing::info!(deleted = total, "expired jobs swept");
-        metrics::counter!("jobs_expired_total").increment(total);
+        metrics::counter!("trawl_jobs_expired_total").increment(total);
     }
     Ok(total)
 }

@@ -278,7 +278,7 @@ impl Inner {
             .entry(job.kind.clone())
             .or_default() += 1;
         let wait = (job.started_at - job.run_at).to_std().unwrap_or_default();
-        metrics::histogram!("job_queue_wait_seconds", "kind" => job.kind.clone())
+        metrics::histogram!("trawl_job_queue_wait_seconds", "kind" => job.kind.clone())
             .record(wait.as_secs_f64());
         let cancel = CancellationToken::new();
         let reason = Arc::new(Mutex::new(None));
@@ -472,7 +472,7 @@ impl Inner {
             if !accepted.contains(&f.id) {
                 tracing::warn!(job = %f.id, attempt = f.attempt,
                     "outcome refused: the job was re-leased or finished elsewhere");
-                metrics::counter!("jobs_completed_total", "kind" => f.kind, "outcome" => "fenced")
+                metrics::counter!("trawl_jobs_completed_total", "kind" => f.kind, "outcome" => "fenced")
                     .increment(1);
                 continue;
             }
@@ -489,9 +489,9 @@ impl Inner {
                 tracing::info!(job = %f.id, kind = %f.kind, attempt = f.attempt, outcome, %error,
                     "job attempt failed");
             }
-            metrics::histogram!("job_duration_seconds", "kind" => f.kind.clone())
+            metrics::histogram!("trawl_job_duration_seconds", "kind" => f.kind.clone())
                 .record(f.elapsed.as_secs_f64());
-            metrics::counter!("jobs_completed_total", "kind" => f.kind, "outcome" => outcome)
+            metrics::counter!("trawl_jobs_completed_total", "kind" => f.kind, "outcome" => outcome)
                 .increment(1);
         }
         // A retry is due later: claim again then instead of waiting for the poll.

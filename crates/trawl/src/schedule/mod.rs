@@ -17,6 +17,7 @@ use crate::error::FieldError;
 use crate::fetch::SsrfGuard;
 use crate::jobs::redact::redact_headers;
 use crate::jobs::schedule::{next_tick, parse_cron, parse_timezone};
+use crate::request_fields::{self, Body};
 use crate::scrape::ScrapeOptions;
 use crate::store::jobs::{NewSchedule, Schedule};
 use crate::webhook::{Event, WebhookSpec};
@@ -207,6 +208,14 @@ fn payload(
             FieldError::new(format!("options.{}", e.field), e.rule)
         }
     };
+    let fields = match kind {
+        "scrape" => request_fields::check(Body::StoredScrape, &payload),
+        "crawl" => request_fields::check(Body::Crawl, &payload),
+        _ => Vec::new(),
+    };
+    if !fields.is_empty() {
+        return Err(fields.into_iter().map(in_options).collect());
+    }
     match kind {
         "scrape" => {
             let opts: ScrapeOptions = from_json(&payload).map_err(|e| vec![in_options(e)])?;

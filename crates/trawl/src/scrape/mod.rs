@@ -37,6 +37,11 @@ pub struct PageDocument {
     /// other meta tags.
     #[schema(value_type = Object)]
     pub metadata: Metadata,
+    /// Something the caller should know about this page's content (Firecrawl's
+    /// `warning`): e.g. that the page builds its content with JavaScript, which this
+    /// instance does not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl PageDocument {
@@ -103,6 +108,7 @@ impl PageDocument {
             raw_html: take(&mut formats, "rawHtml"),
             links: take(&mut formats, "links"),
             images: take(&mut formats, "images"),
+            warning: take(&mut formats, "warning"),
             markdown: d.markdown,
             analysis: d.analysis.and_then(|a| serde_json::from_value(a).ok()),
             metadata: serde_json::from_value(d.metadata).unwrap_or_default(),
@@ -146,6 +152,7 @@ impl Scraper {
             timeout: plan.timeout,
             headers: plan.headers.clone(),
             max_body_bytes: None,
+            skip_tls_verification: plan.skip_tls_verification,
         };
         let page = self.fetcher.fetch(url, &opts).await?;
         extract_page(&page, plan)
@@ -181,6 +188,7 @@ pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, Fe
             let mut doc = trawl_extract::extract(&text, &page.final_url, &opts);
             let links = doc.links.take().unwrap_or_default();
             let hash = doc.analysis.as_ref().map(|a| a.content_hash.clone());
+            let warning = shell_warning(&text, doc.markdown.as_deref());
             let document = PageDocument {
                 markdown: doc.markdown,
                 html: doc.html,
@@ -190,6 +198,7 @@ pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, Fe
                 images: doc.images,
                 analysis: doc.analysis,
                 metadata: doc.metadata,
+                warning,
             };
             (document, links, hash)
         }
@@ -220,4 +229,62 @@ pub fn extract_page(page: &FetchedPage, plan: &ScrapePlan) -> Result<Scraped, Fe
         retry_after: page.retry_after,
         content_hash,
     })
+}
+
+/// Below this many characters of Markdown a page may be an empty shell.
+const SHELL_TEXT: usize = 200;
+/// Elements that single-page frameworks render into; empty in the served HTML.
+const APP_ROOTS: &[&str] = &[
+    "id=\"root\"",
+    "id=\"app\"",
+    "id=\"__next\"",
+    "id=\"__nuxt\"",
+    "id=\"svelte\"",
+    "id=\"q-app\"",
+    "ng-app",
+    "ng-version",
+    "data-reactroot",
+    "data-server-rendered",
+];
+
+/// Firecrawl's `warning` for a page that builds its content with JavaScript: its
+/// Markdown is (nearly) empty while its HTML holds scripts and an application root or a
+/// `<noscript>` fallback. Until this instance renders pages, the caller learns why the
+/// content is missing instead of getting a silent empty success.
+pub fn shell_warning(html: &str, markdown: Option<&str>) -> Option<String> {
+    let text = markdown.map_or(0, |m| m.split_whitespace().map(str::len).sum::<usize>());
+    if text >= SHELL_TEXT {
+        return None;
+    }
+    let lower = html.to_ascii_lowercase();
+    let scripts = lower.matches("<script").count();
+    let root = APP_ROOTS.iter().any(|r| lower.contains(r));
+    let noscript = lower.contains("<noscript");
+    (scripts > 0 && (root || noscript)).then(|| {
+        "this page appears to build its content with JavaScript, which this instance does \
+         not run: the Markdown may be empty or incomplete (see the README on rendering)"
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::shell_warning;
+
+    #[test]
+    fn an_empty_app_root_with_scripts_is_a_shell() {
+        let html =
+            r#"<html><body><div id="root"></div><script src="/app.js"></script></body></html>"#;
+        assert!(shell_warning(html, Some("")).is_some());
+        let noscript = "<body><noscript>Enable JavaScript</noscript><script>go()</script></body>";
+        assert!(shell_warning(noscript, Some("Enable JavaScript")).is_some());
+    }
+
+    #[test]
+    fn a_page_with_its_text_or_without_scripts_is_not() {
+        let words = "word ".repeat(100);
+        let html = r#"<div id="root"><p>text</p></div><script src="/a.js"></script>"#;
+        assert!(shell_warning(html, Some(&words)).is_none());
+        assert!(shell_warning("<p>Short but static.</p>", Some("Short but static.")).is_none());
+    }
 }

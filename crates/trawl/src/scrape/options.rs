@@ -1,6 +1,6 @@
-//! Scrape options as Firecrawl's v2 API names them. Unknown fields are accepted and
-//! ignored (SDKs send many we have no use for); the ones we know are validated, and every
-//! broken rule names its field.
+//! Scrape options as Firecrawl's v2 API names them. Which fields exist and which values
+//! this instance refuses is [`crate::request_fields`]'s to say (handlers check a body
+//! there first); the ones read here are validated, and every broken rule names its field.
 
 use std::time::Duration;
 
@@ -63,11 +63,23 @@ pub struct ScrapeOptions {
     pub include_tags: Vec<String>,
     pub exclude_tags: Vec<String>,
     pub headers: Option<serde_json::Map<String, Value>>,
-    /// Milliseconds. Accepted for compatibility; there is no browser to wait in.
-    pub wait_for: u64,
     /// Milliseconds for the whole fetch.
     pub timeout: Option<u64>,
     pub remove_base64_images: bool,
+    /// Milliseconds a cached answer may be old. Pages are always fetched fresh, which
+    /// satisfies any bound; only its type and sign are checked.
+    pub max_age: Option<i64>,
+    /// `false`: the page is returned and not stored.
+    pub store_in_cache: bool,
+    /// Nothing of the request is stored, and nothing but ids and counts is logged.
+    pub zero_data_retention: bool,
+    /// Accept the site's certificate without verifying it (Firecrawl's option; the
+    /// address is still checked by the SSRF guard). Absent: verify.
+    pub skip_tls_verification: bool,
+    /// Both values are honoured as they are: no ad or other subresource is ever loaded,
+    /// and every fetch takes the fast path.
+    pub block_ads: bool,
+    pub fast_mode: bool,
 }
 
 impl Default for ScrapeOptions {
@@ -78,9 +90,14 @@ impl Default for ScrapeOptions {
             include_tags: Vec::new(),
             exclude_tags: Vec::new(),
             headers: None,
-            wait_for: 0,
             timeout: None,
             remove_base64_images: true,
+            max_age: None,
+            store_in_cache: true,
+            zero_data_retention: false,
+            skip_tls_verification: false,
+            block_ads: true,
+            fast_mode: false,
         }
     }
 }
@@ -95,6 +112,10 @@ pub struct ScrapePlan {
     pub headers: Vec<(String, String)>,
     pub timeout: Option<Duration>,
     pub remove_base64_images: bool,
+    /// Whether the page may be stored (`storeInCache`, and not `zeroDataRetention`).
+    pub store: bool,
+    pub zero_data_retention: bool,
+    pub skip_tls_verification: bool,
 }
 
 impl Default for ScrapePlan {
@@ -215,12 +236,13 @@ impl ScrapeOptions {
                     format!("{prefix}timeout"),
                     format!("must be between {MIN_TIMEOUT_MS} and {MAX_TIMEOUT_MS} milliseconds"),
                 ));
-            } else if self.wait_for > t / 2 {
-                errors.push(FieldError::new(
-                    format!("{prefix}waitFor"),
-                    "must be at most half of timeout",
-                ));
             }
+        }
+        if self.max_age.is_some_and(|a| a < 0) {
+            errors.push(FieldError::new(
+                format!("{prefix}maxAge"),
+                "must be a non-negative number of milliseconds",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -233,6 +255,9 @@ impl ScrapeOptions {
             headers,
             timeout: self.timeout.map(Duration::from_millis),
             remove_base64_images: self.remove_base64_images,
+            store: self.store_in_cache && !self.zero_data_retention,
+            zero_data_retention: self.zero_data_retention,
+            skip_tls_verification: self.skip_tls_verification,
         })
     }
 }
@@ -252,13 +277,26 @@ mod tests {
         assert_eq!(plan.formats, vec![Format::Markdown]);
         assert!(plan.only_main_content);
         assert!(plan.remove_base64_images);
+        assert!(plan.store && !plan.zero_data_retention && !plan.skip_tls_verification);
     }
 
     #[test]
-    fn formats_accept_strings_and_typed_objects_and_ignore_unknown_fields() {
+    fn either_privacy_option_keeps_the_page_out_of_the_store() {
+        let plan = options(json!({"storeInCache": false}))
+            .validate("")
+            .unwrap();
+        assert!(!plan.store && !plan.zero_data_retention);
+        let plan = options(json!({"zeroDataRetention": true}))
+            .validate("")
+            .unwrap();
+        assert!(!plan.store && plan.zero_data_retention);
+    }
+
+    #[test]
+    fn formats_accept_strings_and_typed_objects() {
         let plan = options(json!({
             "formats": ["markdown", {"type": "rawHtml"}, "links", "links"],
-            "mobile": false, "storeInCache": true, "origin": "python-sdk@4.54.0"
+            "storeInCache": true
         }))
         .validate("")
         .unwrap();
@@ -278,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_selector_timeout_and_wait_are_each_reported() {
+    fn a_bad_selector_timeout_and_max_age_are_each_reported() {
         let errs = options(json!({
             "includeTags": ["article", "[[["], "timeout": 500
         }))
@@ -286,9 +324,7 @@ mod tests {
         .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["includeTags[1]", "timeout"]);
-        let errs = options(json!({"timeout": 4000, "waitFor": 3000}))
-            .validate("")
-            .unwrap_err();
-        assert_eq!(errs[0].field, "waitFor");
+        let errs = options(json!({"maxAge": -1})).validate("").unwrap_err();
+        assert_eq!(errs[0].field, "maxAge");
     }
 }

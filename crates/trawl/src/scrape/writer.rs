@@ -9,7 +9,7 @@
 //!
 //! Nothing is dropped on the way: the queue is bounded and a full queue makes the handler
 //! wait (backpressure, not loss); a failed write is retried, and a write that still fails
-//! is logged with every document id and counted in `documents_write_failed_total`;
+//! is logged with every document id and counted in `trawl_documents_write_failed_total`;
 //! shutdown drains the queue before the pool closes ([`DocumentWriter::flush`]). A crash
 //! loses at most the documents queued in that instant, as an inline write would lose the
 //! request in flight.
@@ -54,7 +54,7 @@ pub struct DocumentWriter {
 impl DocumentWriter {
     pub fn new(store: Arc<dyn Store>) -> Self {
         metrics::describe_counter!(
-            "documents_write_failed_total",
+            "trawl_documents_write_failed_total",
             "Scraped documents that could not be stored after every retry"
         );
         DocumentWriter {
@@ -147,7 +147,8 @@ async fn write(store: &dyn Store, team: Uuid, docs: &[NewDocument]) {
             Err(e) => {
                 let ids: Vec<String> = docs.iter().map(|d| d.id.to_string()).collect();
                 tracing::error!(error = %e, team = %team, ids = ?ids, "scraped documents were not stored");
-                metrics::counter!("documents_write_failed_total").increment(docs.len() as u64);
+                metrics::counter!("trawl_documents_write_failed_total")
+                    .increment(docs.len() as u64);
                 return;
             }
         }

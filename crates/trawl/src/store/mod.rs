@@ -45,7 +45,7 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Connection pool figures for the `db_pool_connections` metric.
+/// Connection pool figures for the `trawl_db_pool_connections` metric.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct PoolStats {
     pub size: u32,

@@ -55,6 +55,10 @@ impl JobHandler for WebhookHandler {
             sign::HEADER.into(),
             sign::signature(&secret, t, body.as_bytes()),
         ));
+        headers.push((
+            sign::FIRECRAWL_HEADER.into(),
+            sign::firecrawl_signature(&secret, body.as_bytes()),
+        ));
         headers.push(("X-Trawl-Event".into(), event.to_string()));
         // Lets a receiver drop a retry of a delivery it already processed.
         headers.push(("X-Trawl-Delivery".into(), ctx.id.to_string()));

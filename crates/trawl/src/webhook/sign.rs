@@ -20,6 +20,19 @@ type HmacSha256 = Hmac<Sha256>;
 /// The header a delivery is signed in.
 pub const HEADER: &str = "X-Trawl-Signature";
 
+/// Firecrawl's header, sent as well, so a receiver written for Firecrawl verifies Trawl's
+/// deliveries unchanged: `sha256=<hex HMAC-SHA256 of the raw body>` under the same team
+/// secret. It carries no timestamp, so it does not resist replays as [`HEADER`] does.
+pub const FIRECRAWL_HEADER: &str = "X-Firecrawl-Signature";
+
+/// The [`FIRECRAWL_HEADER`] value for `body`.
+pub fn firecrawl_signature(secret: &Secret, body: &[u8]) -> String {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// The team's webhook signing secret: `whsec_` and 64 hex digits.
 pub fn team_secret(instance: Option<&Secret>, team: Uuid) -> Secret {
     // Domain-separated from every other use of the instance secret (JWT keys…).

@@ -175,7 +175,7 @@ async fn rate_limited_request_gets_429_with_retry_after_and_ratelimit_headers() 
     assert!(
         metrics
             .lines()
-            .any(|l| l.starts_with("rate_limited_total{tier=\"authenticated\"}")),
+            .any(|l| l.starts_with("trawl_rate_limited_total{tier=\"authenticated\"}")),
         "{metrics}"
     );
     app.stop().await;

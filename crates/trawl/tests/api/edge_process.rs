@@ -257,7 +257,7 @@ async fn redis_outage(configured: Option<&str>) {
     }
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains("rate_limit_backend_errors_total"),
+        metrics.contains("trawl_rate_limit_backend_errors_total"),
         "counted"
     );
     app.stop().await;

@@ -222,20 +222,34 @@ async fn metrics_use_route_templates_never_raw_paths() {
         .starts_with("text/plain"));
     let text = r.text().await.unwrap();
     assert!(
-        text.contains(r#"http_requests_total{method="GET",route="/health/live",status="200"}"#),
+        text.contains(
+            r#"trawl_http_requests_total{method="GET",route="/health/live",status="200"}"#
+        ),
         "{text}"
     );
     assert!(text.contains(r#"route="unmatched""#), "{text}");
     assert!(!text.contains("12345"), "raw path leaked into labels");
     assert!(
-        text.contains("http_request_duration_seconds_bucket"),
+        text.contains("trawl_http_request_duration_seconds_bucket"),
         "{text}"
     );
     assert!(
-        text.contains(r#"db_pool_connections{state="idle"}"#),
+        text.contains(r#"trawl_db_pool_connections{state="idle"}"#),
         "{text}"
     );
-    assert!(text.contains("process_resident_memory_bytes"), "{text}");
+    assert!(
+        text.contains("trawl_process_resident_memory_bytes"),
+        "{text}"
+    );
+    // Every series is Trawl's: one prefix, so names never collide with other exporters.
+    let foreign: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("trawl_"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "metrics without the trawl_ prefix: {foreign:?}"
+    );
     app.stop().await;
 }
 
@@ -261,6 +275,6 @@ async fn metrics_can_move_to_their_own_listener() {
         .text()
         .await
         .unwrap();
-    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains("trawl_http_requests_total"), "{text}");
     app.stop().await;
 }

@@ -562,7 +562,10 @@ mod metrics {
                 .unwrap();
             assert_eq!(r.status(), 200, "{url}");
             assert!(
-                r.text().await.unwrap().contains("http_requests_total"),
+                r.text()
+                    .await
+                    .unwrap()
+                    .contains("trawl_http_requests_total"),
                 "{url}"
             );
             let r = app.client.get(&url).send().await.unwrap();

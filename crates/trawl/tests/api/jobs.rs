@@ -652,11 +652,11 @@ async fn metrics_count_jobs_by_kind_and_outcome() {
     }
     let text = app.get("/metrics").await.text().await.unwrap();
     for needle in [
-        r#"jobs_enqueued_total{kind="noop"}"#,
-        r#"jobs_completed_total{kind="noop",outcome="succeeded"}"#,
+        r#"trawl_jobs_enqueued_total{kind="noop"}"#,
+        r#"trawl_jobs_completed_total{kind="noop",outcome="succeeded"}"#,
         r#"job_duration_seconds_bucket{kind="noop""#,
         r#"job_queue_wait_seconds_bucket{kind="noop""#,
-        "workers_alive",
+        "trawl_workers_alive",
     ] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }

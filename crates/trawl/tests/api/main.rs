@@ -17,6 +17,8 @@ mod documents;
 mod edge;
 mod edge_process;
 mod fetch;
+mod firecrawl_fields;
+mod first_hour;
 mod foundation;
 mod hardening;
 mod jobs;

@@ -48,6 +48,7 @@ const SERVED: &[(&str, &str)] = &[
     ("post", "/api/v1/teams/{id}/members"),
     ("put", "/api/v1/teams/{id}/members/{user_id}"),
     ("delete", "/api/v1/teams/{id}/members/{user_id}"),
+    ("put", "/api/v1/teams/{id}/retention"),
     ("get", "/api/v1/teams/{id}/invites"),
     ("post", "/api/v1/teams/{id}/invites"),
     ("delete", "/api/v1/teams/{id}/invites/{invite_id}"),

@@ -1,6 +1,6 @@
 //! The published Firecrawl SDKs, unchanged, against a running Trawl and a generated site:
 //! scrape, crawl (blocking, and start then poll past 100 documents), errors, cancel, map,
-//! batch scrape. CI installs them pinned (`tests/sdk/requirements.txt`,
+//! batch scrape, and the `watcher()` status stream over a WebSocket. CI installs them pinned (`tests/sdk/requirements.txt`,
 //! `tests/sdk/package-lock.json`); elsewhere a missing SDK skips with a printed reason.
 
 use std::path::{Path, PathBuf};
@@ -27,13 +27,14 @@ fn required(what: &str, found: Option<String>) -> Option<String> {
     found
 }
 
-async fn run_check(program: &str, script: &Path) {
+async fn run_check(program: &str, flags: &[&str], script: &Path) {
     let site = TestSite::start(PAGES).await;
     let app = spawn_app_with(Backend::Sqlite, ALLOW_LOOPBACK)
         .await
         .unwrap();
     let key = api_key(&app).await.unwrap_or_else(|| "none".into());
     let out = tokio::process::Command::new(program)
+        .args(flags)
         .arg(script)
         .args([&app.base, &key, &site.base, &PAGES.to_string()])
         .current_dir(sdk_dir())
@@ -58,7 +59,7 @@ async fn the_published_python_sdk_works_unchanged() {
     ) else {
         return;
     };
-    run_check(&python, &sdk_dir().join("firecrawl_py_check.py")).await;
+    run_check(&python, &[], &sdk_dir().join("firecrawl_py_check.py")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,5 +71,12 @@ async fn the_published_js_sdk_works_unchanged() {
     ) else {
         return;
     };
-    run_check("node", &sdk_dir().join("firecrawl_js_check.mjs")).await;
+    // Node 20 has a WebSocket only behind this flag; without one the SDK's watcher
+    // would fall back to polling and the stream would go untested.
+    run_check(
+        "node",
+        &["--experimental-websocket"],
+        &sdk_dir().join("firecrawl_js_check.mjs"),
+    )
+    .await;
 }

@@ -159,6 +159,16 @@ fn assert_signed(d: &Delivery, secret: &str) {
         v1,
         "signature of {header}"
     );
+    // Firecrawl's header too, checked as Firecrawl's documentation tells receivers to:
+    // `sha256=` and the hex HMAC-SHA256 of the raw body under the same secret.
+    let firecrawl = d.headers["x-firecrawl-signature"].to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(&d.body);
+    assert_eq!(
+        firecrawl,
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        "Firecrawl's signature header"
+    );
 }
 
 both_backends! {

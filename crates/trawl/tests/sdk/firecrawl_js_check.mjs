@@ -52,6 +52,31 @@ const batch = await fc.batchScrape([0, 1, 2, 3, 4].map((i) => `${site}/p/${i}.ht
 });
 check("batchScrape", batch.status === "completed" && batch.data.length === 5, `${batch.status} ${batch.data.length}`);
 
+// watcher: the WebSocket status stream (Node runs with --experimental-websocket so the
+// SDK finds a WebSocket; it passes the key as the subprotocol). HTTP polling, its
+// fallback, is counted: every page must arrive over the socket.
+for (const [kind, started, want] of [
+  ["crawl", await fc.startCrawl(`${site}/`, { limit: pages + 1 }), pages + 1],
+  ["batch", await fc.startBatchScrape([0, 1, 2, 3, 4].map((i) => `${site}/p/${i}.html`)), 5],
+]) {
+  const w = fc.watcher(started.id, { kind, pollInterval: 30, timeout: 120 });
+  let polls = 0;
+  const poll = w.pollLoop.bind(w);
+  w.pollLoop = async () => { polls += 1; return poll(); };
+  const docs = [];
+  const snapshots = [];
+  w.on("document", (d) => docs.push(d));
+  w.on("snapshot", (s) => snapshots.push(s.status));
+  let ended;
+  w.on("done", (e) => { ended = e; });
+  await w.start();
+  check(`watcher ${kind} done`, ended?.status === "completed", ended);
+  const urls = new Set(docs.map((d) => d.metadata?.sourceURL));
+  check(`watcher ${kind} every page once`, docs.length === want && urls.size === want, `${docs.length}`);
+  check(`watcher ${kind} snapshots`, snapshots.length > 0, snapshots);
+  check(`watcher ${kind} over the socket`, polls === 0 && w.ws?.protocol === key, `${polls} polls, protocol ${w.ws?.protocol}`);
+}
+
 const conc = await fc.getConcurrency();
 check("getConcurrency", conc && typeof conc.maxConcurrency === "number", conc);
 console.log("all checks passed");

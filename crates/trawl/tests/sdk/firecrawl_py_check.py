@@ -66,6 +66,39 @@ check("map links", len(links) >= pages, len(links))
 batch = fc.batch_scrape([f"{site}/p/{i}.html" for i in range(5)], formats=["markdown"], poll_interval=1)
 check("batch_scrape", batch.status == "completed" and len(batch.data) == 5, f"{batch.status} {len(batch.data)}")
 
+# watcher: the WebSocket status stream. Its HTTP fallback (a poll after a quiet period
+# or a failed socket) is counted, so the pages must all arrive over the socket.
+import threading
+from firecrawl.v2.watcher import Watcher
+
+polls = []
+_poll = Watcher._poll_status_once
+
+
+async def counted_poll(self):
+    polls.append(1)
+    return await _poll(self)
+
+
+Watcher._poll_status_once = counted_poll
+for kind, started in [
+    ("crawl", fc.start_crawl(f"{site}/", limit=pages + 1)),
+    ("batch", fc.start_batch_scrape([f"{site}/p/{i}.html" for i in range(5)])),
+]:
+    want = pages + 1 if kind == "crawl" else 5
+    docs, snapshots, done = [], [], threading.Event()
+    w = fc.watcher(started.id, kind=kind, poll_interval=30, timeout=120)
+    w.add_event_listener("document", lambda e: docs.append(e["data"]))
+    w.add_event_listener("done", lambda e: done.set())
+    w.add_listener(lambda job: snapshots.append(job.status))
+    w.start()
+    check(f"watcher {kind} done", done.wait(120), w.status)
+    w.stop()
+    urls = {d["metadata"]["sourceURL"] for d in docs}
+    check(f"watcher {kind} every page once", len(docs) == want and len(urls) == want, len(docs))
+    check(f"watcher {kind} snapshots", snapshots and snapshots[-1] == "completed", snapshots)
+    check(f"watcher {kind} over the socket", not polls, f"{len(polls)} HTTP polls")
+
 # team endpoints
 check("get_concurrency", fc.get_concurrency() is not None)
 check("get_credit_usage", fc.get_credit_usage() is not None)

@@ -142,7 +142,7 @@ impl RateLimiter {
                     v
                 }
                 Err(e) => {
-                    metrics::counter!("rate_limit_backend_errors_total").increment(1);
+                    metrics::counter!("trawl_rate_limit_backend_errors_total").increment(1);
                     if !self.inner.down.swap(true, Ordering::Relaxed) {
                         tracing::warn!(error = %e, fail_open = self.fails_open(tier), "rate-limit backend (Redis) unreachable");
                     }
@@ -258,6 +258,7 @@ mod tests {
             .insert(team, [(Tier::Scrape, "1/min".parse().unwrap())].into());
         let l = RateLimiter::new(&c, None);
         assert_eq!(l.policy(Tier::Scrape, Some(team)).0[0].count, 1);
-        assert_eq!(l.policy(Tier::Scrape, None).0[0].count, 100);
+        let default = RateLimitConfig::default().tiers.get(Tier::Scrape).0[0].count;
+        assert_eq!(l.policy(Tier::Scrape, None).0[0].count, default);
     }
 }

@@ -57,13 +57,13 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
                 tracing::info!(status = status.as_u16(), latency_ms, "request completed");
             }
             metrics::counter!(
-                "http_requests_total",
+                "trawl_http_requests_total",
                 "method" => method_label(method.as_str()),
                 "route" => route,
                 "status" => label(status.as_str())
             )
             .increment(1);
-            metrics::histogram!("http_request_duration_seconds", "route" => route)
+            metrics::histogram!("trawl_http_request_duration_seconds", "route" => route)
                 .record(latency.as_secs_f64());
             response
         }

@@ -102,7 +102,7 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
             response
         }
         Some(d) => {
-            metrics::counter!("rate_limited_total", "tier" => tier.as_str()).increment(1);
+            metrics::counter!("trawl_rate_limited_total", "tier" => tier.as_str()).increment(1);
             tracing::info!(tier = %tier, "rate limited");
             let mut response = AppError::RateLimited {
                 retry_after_secs: d.retry_after_secs,

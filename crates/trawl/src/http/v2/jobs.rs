@@ -13,6 +13,7 @@ use super::schemas::{
     ActiveCrawls, BatchScrapeRequest, BatchStarted, Cancelled, CrawlRequest as CrawlRequestDoc,
     JobErrors, JobStarted, JobStatus,
 };
+use super::scrape::checked_fields;
 use super::{team_job, V2Json};
 use crate::auth::{Caller, Scope};
 use crate::crawl::options::{from_json, BatchRequest};
@@ -21,6 +22,7 @@ use crate::error::{validate_off_runtime, AppError, AppResult};
 use crate::http::extract::ApiQuery;
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
+use crate::request_fields::Body;
 use crate::scrape::{PageDocument, ScrapeOptions};
 use crate::store::crawl::CrawlCounts;
 use crate::store::jobs::{Job, JobFilter, JobState, NewJob};
@@ -42,9 +44,11 @@ const PAGE_BYTES: usize = 10 * 1024 * 1024;
 pub async fn start_crawl(
     State(state): State<AppState>,
     caller: Caller,
-    V2Json(req): V2Json<CrawlRequest>,
+    V2Json(body): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Crawl)?;
+    checked_fields(Body::Crawl, &body)?;
+    let req: CrawlRequest = from_json(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let (checked, config) = (req.clone(), state.config.clone());
     validate_off_runtime(move || checked.validate(&config.crawl)).await?;
     check_webhook(&state, req.webhook.as_ref())?;
@@ -75,6 +79,7 @@ pub async fn start_batch(
     V2Json(payload): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Scrape)?;
+    checked_fields(Body::Batch, &payload)?;
     let req = BatchRequest::from_json(&payload).map_err(|e| AppError::Validation(vec![e]))?;
     let (checked, config) = (req.clone(), state.config.clone());
     let (_, invalid) = validate_off_runtime(move || checked.validate(&config.crawl)).await?;
@@ -118,7 +123,7 @@ fn check_webhook(state: &AppState, webhook: Option<&Value>) -> AppResult<()> {
 }
 
 /// Firecrawl's status word: queued work reports "scraping", which the SDKs expect.
-fn status_word(state: JobState) -> &'static str {
+pub(crate) fn status_word(state: JobState) -> &'static str {
     match state {
         JobState::Queued | JobState::Running | JobState::Failed => "scraping",
         JobState::Succeeded => "completed",
@@ -190,8 +195,20 @@ async fn status(
     caller.require(Scope::JobsRead)?;
     let (skip, limit) = parse_page(q)?;
     let job = team_job(state, caller, id, kind).await?;
-    let (counts, stored) = progress(state, &job).await?;
-    let plan = job_plan(&job);
+    status_page(state, &job, skip, limit).await.map(Json)
+}
+
+/// A job's status body with the page of its documents from `skip`: what the status
+/// endpoint answers and what the watcher stream sends.
+pub(crate) async fn status_page(
+    state: &AppState,
+    job: &Job,
+    skip: u64,
+    limit: u32,
+) -> AppResult<Value> {
+    let kind = job.kind.as_str();
+    let (counts, stored) = progress(state, job).await?;
+    let plan = job_plan(job);
     let docs = state.store.job_documents(job.id, skip, limit).await?;
     let mut data = Vec::with_capacity(docs.len());
     let mut bytes = 0;
@@ -226,7 +243,7 @@ async fn status(
         .expires_at
         .unwrap_or_else(|| job.created_at + ChronoDuration::hours(24));
     let total = counts.total().max(counts.done);
-    Ok(Json(json!({
+    Ok(json!({
         "success": true,
         "status": status_word(job.state),
         "completed": counts.done,
@@ -235,7 +252,7 @@ async fn status(
         "expiresAt": expires.to_rfc3339_opts(SecondsFormat::Millis, true),
         "next": next,
         "data": data,
-    })))
+    }))
 }
 
 async fn cancel(state: &AppState, caller: &Caller, id: &str, kind: &str) -> AppResult<Json<Value>> {

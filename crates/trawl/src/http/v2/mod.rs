@@ -10,6 +10,7 @@ pub(crate) mod jobs;
 mod schemas;
 mod scrape;
 mod team;
+pub mod watch;
 
 pub use schemas::ScrapeRequest as ScrapeRequestDoc;
 
@@ -47,6 +48,45 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .layer(axum::middleware::from_fn(firecrawl_errors))
 }
 
+/// Firecrawl's endpoint families that Trawl does not serve (they need a search engine,
+/// a language model, a browser or Firecrawl's cloud), and its older API versions.
+const NOT_SERVED: &[&str] = &[
+    "search",
+    "extract",
+    "agent",
+    "browser",
+    "parse",
+    "monitor",
+    "feedback",
+    "deep-research",
+    "llmstxt",
+    "generate-llmstxt",
+];
+
+/// For a path no route matched: what to say if it is one of Firecrawl's endpoints that
+/// this instance does not serve, `None` for any other path (a plain 404).
+pub fn not_served(path: &str) -> Option<&'static str> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let version = parts.next()?;
+    if matches!(version, "v0" | "v1") {
+        return Some(
+            "is Firecrawl's older API, which this instance does not serve: use the v2 API \
+             (the SDKs' default client, not `.v1`)",
+        );
+    }
+    if version != "v2" {
+        return None;
+    }
+    let rest: Vec<&str> = parts.collect();
+    let family = rest.first().copied().unwrap_or_default();
+    let served_elsewhere = matches!(
+        rest.as_slice(),
+        ["crawl", "params-preview"] | ["scrape", _, "interact"] | ["team", _, "historical"]
+    );
+    (NOT_SERVED.contains(&family) || served_elsewhere)
+        .then_some("is a Firecrawl endpoint that this instance does not serve")
+}
+
 /// A JSON body, parsed with the path of the offending field in the error message
 /// (`limit: invalid type: string "x", expected u64`). Unknown fields are ignored; no
 /// Content-Type is required, as Firecrawl's SDKs do not always send one.
@@ -82,7 +122,9 @@ async fn firecrawl_errors(req: Request, next: Next) -> Response {
 /// The same for errors the edge layers give on `/v2/*` before routing reaches
 /// [`router`]'s own layer (rate limits, size limits, CSRF).
 pub async fn firecrawl_errors_at_edge(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/v2/") {
+    // `/v1` and `/v0` are not served, but their callers read Firecrawl's error shape.
+    let path = req.uri().path();
+    if !(path.starts_with("/v2/") || path.starts_with("/v1/") || path.starts_with("/v0/")) {
         return next.run(req).await;
     }
     let response = crate::http::middleware::observe::envelope_bare_error(next.run(req).await);

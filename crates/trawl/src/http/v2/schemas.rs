@@ -13,7 +13,10 @@ use crate::crawl::SitemapMode;
 use crate::scrape::PageDocument;
 
 /// Scrape options, beside `url` at the top level of a scrape or batch request, or in a
-/// crawl's `scrapeOptions`. Unknown fields are ignored.
+/// crawl's `scrapeOptions`. A field Firecrawl does not define is refused, and so is a
+/// Firecrawl option this instance cannot honour (`waitFor`, `actions`, `mobile`,
+/// `location`, a `proxy` other than basic, …) unless its value asks for nothing: the 400
+/// names the field and says why.
 #[derive(Serialize, ToSchema)]
 #[schema(as = ScrapeOptions)]
 #[serde(rename_all = "camelCase")]
@@ -29,12 +32,23 @@ pub struct ScrapeOptionsDoc {
     /// Request headers to send (string values).
     #[schema(value_type = Option<Object>)]
     headers: Option<Value>,
-    /// Milliseconds; accepted, there is no browser to wait in.
-    wait_for: Option<u64>,
     /// Milliseconds for the whole fetch.
     timeout: Option<u64>,
     /// Default true.
     remove_base64_images: Option<bool>,
+    /// Milliseconds a cached answer may be old; pages are always fetched fresh.
+    #[schema(minimum = 0)]
+    max_age: Option<u64>,
+    /// Default true; false: the page is returned and not stored.
+    store_in_cache: Option<bool>,
+    /// Nothing of the request is stored; only ids and counts are logged.
+    zero_data_retention: Option<bool>,
+    /// Accept the site's TLS certificate unverified. Default false.
+    skip_tls_verification: Option<bool>,
+    /// No ad (nor any other subresource) is ever loaded; both values are accepted.
+    block_ads: Option<bool>,
+    /// Every fetch takes the fast path; both values are accepted.
+    fast_mode: Option<bool>,
 }
 
 /// `POST /v2/scrape`: a URL and the scrape options beside it.
@@ -87,7 +101,8 @@ pub struct MapResponse {
     links: Vec<MapLink>,
 }
 
-/// `POST /v2/crawl`. Unknown fields are ignored.
+/// `POST /v2/crawl`. Unknown fields, and options this instance cannot honour, are refused
+/// with a 400 naming them.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CrawlRequest {

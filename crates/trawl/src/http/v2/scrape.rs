@@ -12,6 +12,7 @@ use crate::crawl::map::{map_site, MapRequest};
 use crate::crawl::options::{from_json, parse_http_url};
 use crate::crawl::sink::new_document;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::request_fields::{self, Body};
 
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
@@ -41,6 +42,7 @@ pub async fn scrape(
     V2Json(body): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Scrape)?;
+    checked_fields(Body::Scrape, &body)?;
     // The options sit beside `url` at the top level; read both from the one object.
     let url: String = match body.get("url") {
         None | Some(Value::Null) => String::new(),
@@ -51,10 +53,14 @@ pub async fn scrape(
     let (url, plan) = validate(&url, &options)?;
     let scraped = state.scraper.scrape(&url, &plan).await?;
     let shown = scraped.document.clone().for_formats(&plan);
-    // Every scraped page is one of the team's documents; its id is the scrape's id.
+    // Every scraped page is one of the team's documents, and its id is the scrape's id,
+    // unless the caller asked for it not to be kept (`storeInCache: false`,
+    // `zeroDataRetention`): then the id names this answer only.
     let doc = new_document(url.as_str(), scraped.document, scraped.content_hash);
     let id = doc.id;
-    state.documents.submit(caller.team_id, doc).await?;
+    if plan.store {
+        state.documents.submit(caller.team_id, doc).await?;
+    }
     Ok(Json(
         json!({ "success": true, "data": shown.to_response(id) }),
     ))
@@ -72,10 +78,22 @@ pub async fn scrape(
 pub async fn map(
     State(state): State<AppState>,
     caller: Caller,
-    V2Json(req): V2Json<MapRequest>,
+    V2Json(body): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Map)?;
+    checked_fields(Body::Map, &body)?;
+    let req = MapRequest::from_json(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let plan = req.validate().map_err(AppError::Validation)?;
     let links = map_site(&state.scraper, &state.config.fetch.user_agent, &plan).await?;
     Ok(Json(json!({ "success": true, "links": links })))
+}
+
+/// Refuses fields Firecrawl does not define and options this instance cannot honour.
+pub(crate) fn checked_fields(body: Body, value: &Value) -> AppResult<()> {
+    let errors = request_fields::check(body, value);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }

@@ -95,6 +95,22 @@ pub trait DocumentStore {
     /// Deletes one document of the team; false when there was none.
     async fn delete_document(&self, team_id: Uuid, id: Uuid) -> StoreResult<bool>;
 
+    /// Every team's own document retention (`settings.documents_retention_secs`):
+    /// `None` follows the instance's, `Some(0)` keeps documents forever.
+    async fn team_retentions(&self) -> StoreResult<Vec<(Uuid, Option<i64>)>>;
+
+    /// Sets (or, with `None`, clears) a team's own document retention.
+    async fn set_team_retention(&self, team_id: Uuid, secs: Option<i64>) -> StoreResult<bool>;
+
+    /// Deletes at most `limit` of the team's documents fetched before `before`; returns
+    /// how many went.
+    async fn delete_documents_before(
+        &self,
+        team_id: Uuid,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> StoreResult<u64>;
+
     /// Indexes for search every document stored so far, before returning. SQLite indexes
     /// after the write (`store::search_index`); PostgreSQL as it writes, so has nothing
     /// to do.

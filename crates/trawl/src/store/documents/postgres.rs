@@ -155,4 +155,49 @@ impl DocumentStore for PgStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn team_retentions(&self) -> StoreResult<Vec<(Uuid, Option<i64>)>> {
+        Ok(
+            sqlx::query_as("SELECT id, (settings->>'documents_retention_secs')::bigint FROM teams")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_team_retention(&self, team_id: Uuid, secs: Option<i64>) -> StoreResult<bool> {
+        let done = match secs {
+            Some(s) => sqlx::query(
+                "UPDATE teams SET settings = jsonb_set(settings, '{documents_retention_secs}', \
+                 to_jsonb($2::bigint)), updated_at = now() WHERE id = $1",
+            )
+            .bind(team_id)
+            .bind(s),
+            None => sqlx::query(
+                "UPDATE teams SET settings = settings - 'documents_retention_secs', \
+                 updated_at = now() WHERE id = $1",
+            )
+            .bind(team_id),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_documents_before(
+        &self,
+        team_id: Uuid,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM documents WHERE id IN (SELECT id FROM documents \
+             WHERE team_id = $1 AND fetched_at < $2 ORDER BY fetched_at LIMIT $3)",
+        )
+        .bind(team_id)
+        .bind(before)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

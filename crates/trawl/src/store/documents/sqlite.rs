@@ -196,4 +196,54 @@ impl DocumentStore for SqliteStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn team_retentions(&self) -> StoreResult<Vec<(Uuid, Option<i64>)>> {
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, json_extract(settings, '$.documents_retention_secs') FROM teams",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, secs)| Ok((crate::store::jobs::parse_uuid(&id)?, secs)))
+            .collect()
+    }
+
+    async fn set_team_retention(&self, team_id: Uuid, secs: Option<i64>) -> StoreResult<bool> {
+        let done = match secs {
+            Some(s) => sqlx::query(
+                "UPDATE teams SET settings = json_set(settings, '$.documents_retention_secs', ?2), \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+            )
+            .bind(team_id.to_string())
+            .bind(s),
+            None => sqlx::query(
+                "UPDATE teams SET settings = json_remove(settings, '$.documents_retention_secs'), \
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+            )
+            .bind(team_id.to_string()),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_documents_before(
+        &self,
+        team_id: Uuid,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        // Stored timestamps are fixed-width RFC 3339 in UTC, so text order is time order
+        // and the (team_id, fetched_at) index finds the batch.
+        let done = sqlx::query(
+            "DELETE FROM documents WHERE rowid IN (SELECT rowid FROM documents \
+             WHERE team_id = ?1 AND fetched_at < ?2 ORDER BY fetched_at LIMIT ?3)",
+        )
+        .bind(team_id.to_string())
+        .bind(crate::store::jobs::sqlite_ts(before))
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -306,7 +306,7 @@ where
         lookup(missing).await?.into_iter().collect()
     };
     for j in jobs.iter().filter(|j| inserted.contains(&j.id)) {
-        metrics::counter!("jobs_enqueued_total", "kind" => j.kind.clone()).increment(1);
+        metrics::counter!("trawl_jobs_enqueued_total", "kind" => j.kind.clone()).increment(1);
     }
     jobs.iter()
         .map(|j| {
