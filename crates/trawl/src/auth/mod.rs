@@ -73,10 +73,6 @@ struct Inner {
 
 impl Auth {
     pub fn new(config: &Config) -> Auth {
-        // So that the first login for an unknown email is not slower than the rest.
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(password::warm_up());
-        }
         let cookie_secure = config.auth.cookie_secure.unwrap_or_else(|| {
             config.env.is_strict()
                 || config
