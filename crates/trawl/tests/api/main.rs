@@ -19,6 +19,7 @@ mod edge_process;
 mod fetch;
 mod foundation;
 mod hardening;
+mod idempotency;
 mod jobs;
 mod jobs_process;
 mod negative;
