@@ -411,6 +411,24 @@ both_backends! {
         assert_eq!(job.errors.as_array().unwrap().len(), 3);
     }
 
+    async fn jobs_that_just_finished_are_never_reported_as_lost_leases(backend: Backend) {
+        // A heartbeat every millisecond races every completion: a job finishing between
+        // the heartbeat's snapshot and its statement used to count as a lost lease.
+        let e = Engine::new(backend, &[("TRAWL_JOBS_HEARTBEAT_MS", "1")]).await;
+        let mut registry = Registry::new();
+        registry.register("quick", sleeper());
+        let jobs = e.jobs(registry);
+        let batch: Vec<NewJob> =
+            (0..300).map(|i| job("quick", json!({"ms": i % 4}))).collect();
+        let ids = jobs.enqueue(batch).await.unwrap();
+        let rt = JobRuntime::start(jobs.clone(), workers_only()).await;
+        for i in &ids {
+            e.wait_for(i.id, JobState::Succeeded, Duration::from_secs(30)).await;
+        }
+        assert_eq!(rt.leases_lost(), 0);
+        rt.shutdown(Duration::from_secs(1)).await;
+    }
+
     async fn a_rescued_job_keeps_its_place_ahead_of_later_jobs(backend: Backend) {
         let e = Engine::new(backend, &[]).await;
         let first = e.store.enqueue(&[job("k", json!({}))]).await.unwrap()[0].id;

@@ -346,8 +346,10 @@ async fn a_worker_process_serves_its_metrics_with_its_role() {
     }
     // Completions are written in a batch just after the state changes: allow a moment.
     let mut text = String::new();
+    trawl::init_crypto();
+    let client = reqwest::Client::new();
     for _ in 0..50 {
-        text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        text = client.get(&url).send().await.unwrap().text().await.unwrap();
         if text.contains("jobs_completed_total{") {
             break;
         }
