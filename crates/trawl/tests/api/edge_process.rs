@@ -368,3 +368,55 @@ async fn a_refused_redis_adds_no_latency_after_the_first_failure() {
     assert_eq!(app.get("/health/ready").await.status(), 200);
     app.stop().await;
 }
+
+/// `pg_terminate_backend` on every connection of the app's own database: the next
+/// requests are answered from fresh connections, not with HTTP 500s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_terminated_give_no_500() {
+    use sqlx::Connection;
+    let Some(app) = spawn_app_with(Backend::Postgres, &[("TRAWL_JOBS_IN_PROCESS", "false")]).await
+    else {
+        return;
+    };
+    let key = crate::schedules::key(
+        &app,
+        trawl::store::jobs::DEFAULT_TEAM,
+        trawl::auth::Role::Admin,
+    )
+    .await;
+    let get = |path: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            app.client
+                .get(app.url(path))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Fill the pool with several connections.
+    let warm = futures::future::join_all((0..6).map(|_| get("/api/v1/jobs"))).await;
+    assert!(warm.iter().all(|s| *s == 200), "{warm:?}");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let mut admin = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        let cut: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert!(!cut.is_empty(), "no connection of the app was cut");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for _ in 0..10 {
+            statuses.push(get("/api/v1/jobs").await);
+            statuses.push(get("/health/ready").await);
+        }
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.stop().await;
+}
