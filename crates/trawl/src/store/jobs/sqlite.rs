@@ -1042,6 +1042,33 @@ impl JobStore for SqliteStore {
     }
 }
 
+/// See [`StoreTx::save_idempotent_answer`]. An expired row for the key is replaced.
+pub(super) async fn save_idempotent_answer(
+    tx: &mut Transaction<'static, Sqlite>,
+    a: &NewIdempotentAnswer<'_>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(concat!(
+        "INSERT INTO idempotency_keys (team_id, key, request_hash, job_id, response, \
+         expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ",
+        now_plus!("?6"),
+        ") ON CONFLICT (team_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
+         job_id = excluded.job_id, response = excluded.response, \
+         expires_at = excluded.expires_at, created_at = ",
+        now!(),
+        " WHERE idempotency_keys.expires_at <= ",
+        now!()
+    ))
+    .bind(a.team_id.to_string())
+    .bind(a.key)
+    .bind(a.request_hash)
+    .bind(a.job_id.to_string())
+    .bind(a.response.to_string())
+    .bind(a.keep_for.as_secs_f64())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1116,31 +1143,4 @@ mod tests {
             JobLookup::NotFound
         ));
     }
-}
-
-/// See [`StoreTx::save_idempotent_answer`]. An expired row for the key is replaced.
-pub(super) async fn save_idempotent_answer(
-    tx: &mut Transaction<'static, Sqlite>,
-    a: &NewIdempotentAnswer<'_>,
-) -> StoreResult<bool> {
-    let done = sqlx::query(concat!(
-        "INSERT INTO idempotency_keys (team_id, key, request_hash, job_id, response, \
-         expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ",
-        now_plus!("?6"),
-        ") ON CONFLICT (team_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
-         job_id = excluded.job_id, response = excluded.response, \
-         expires_at = excluded.expires_at, created_at = ",
-        now!(),
-        " WHERE idempotency_keys.expires_at <= ",
-        now!()
-    ))
-    .bind(a.team_id.to_string())
-    .bind(a.key)
-    .bind(a.request_hash)
-    .bind(a.job_id.to_string())
-    .bind(a.response.to_string())
-    .bind(a.keep_for.as_secs_f64())
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
