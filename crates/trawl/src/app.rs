@@ -202,6 +202,11 @@ impl Application {
 
         // Workers and the scheduler stop with the server, each with its own grace period,
         // at the same time as in-flight requests finish.
+        http::metrics::set_node_role(if self.state.config.jobs.in_process {
+            "api+worker"
+        } else {
+            "api"
+        });
         let jobs_task = if self.state.config.jobs.in_process {
             let runtime =
                 JobRuntime::start(self.state.jobs.clone(), RuntimeOptions::default()).await;

@@ -386,8 +386,32 @@ async fn worker(
         kinds,
         ..Default::default()
     };
+    let metrics_listener = match config.server.metrics_addr {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+        ),
+        None => None,
+    };
+    crate::http::metrics::set_node_role("worker");
+    let metrics_source = crate::http::metrics::MetricsSource {
+        store: Arc::clone(&store),
+        config: Arc::new(config),
+    };
     let stop = shutdown_signal();
     let runtime = jobs::JobRuntime::start(jobs, options).await;
+    let metrics_stop = tokio_util::sync::CancellationToken::new();
+    let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let metrics_task = metrics_listener.map(|listener| {
+        let app = crate::http::metrics::standalone(metrics_source);
+        let stop = metrics_stop.clone().cancelled_owned();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        })
+    });
     let id = runtime
         .worker_id()
         .map(|i| i.to_string())
@@ -397,8 +421,16 @@ async fn worker(
         env!("CARGO_PKG_VERSION"),
         store.kind()
     );
+    // After the first line, which scripts read for the worker id.
+    if let Some(addr) = metrics_addr {
+        println!("metrics on http://{addr}/metrics");
+    }
     stop.await;
     runtime.shutdown(grace).await;
+    metrics_stop.cancel();
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

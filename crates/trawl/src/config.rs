@@ -426,6 +426,14 @@ pub struct JobsConfig {
     pub lease_secs: u64,
     /// `TRAWL_JOBS_POLL_MS`: fallback poll when no notification arrives.
     pub poll_ms: u64,
+    /// `TRAWL_JOBS_HEARTBEAT_MS`: how often a worker says it is alive (and extends its
+    /// leases). Three missed heartbeats and its jobs are rescued; a worker on the same host
+    /// whose process is gone is rescued at once.
+    pub heartbeat_ms: u64,
+    /// `TRAWL_JOBS_MAX_RESCUES`: how many times a job may lose its worker (killed, silent)
+    /// and be requeued; once more and it is discarded as a likely worker-killer. Rescues
+    /// do not use up `max_attempts`, which counts failed attempts only.
+    pub max_rescues: u32,
     /// `TRAWL_JOBS_BATCH_SIZE`: most jobs claimed in one statement.
     pub batch_size: u32,
     /// `TRAWL_JOBS_MAX_ATTEMPTS`: default for kinds that do not set their own.
@@ -453,6 +461,14 @@ pub struct JobsConfig {
     /// `TRAWL_JOBS_TEST_KINDS`: registers the test-only kinds (`test.record`). Never in
     /// production.
     pub test_kinds: bool,
+}
+
+impl JobsConfig {
+    /// A worker silent for this long (three heartbeats) is dead: its jobs are rescued,
+    /// and health and the admin view stop counting it.
+    pub fn dead_after(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.heartbeat_ms.saturating_mul(3))
+    }
 }
 
 /// Who may register.
@@ -543,6 +559,8 @@ impl Default for JobsConfig {
             team_concurrency: 0,
             lease_secs: 30,
             poll_ms: 1000,
+            heartbeat_ms: 1000,
+            max_rescues: 5,
             batch_size: 100,
             max_attempts: 3,
             backoff_base_ms: 1000,
@@ -928,6 +946,14 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.jobs.poll_ms = parse_num(v)?;
         Ok(())
     }),
+    ("TRAWL_JOBS_HEARTBEAT_MS", |c, v| {
+        c.jobs.heartbeat_ms = parse_num(v)?;
+        Ok(())
+    }),
+    ("TRAWL_JOBS_MAX_RESCUES", |c, v| {
+        c.jobs.max_rescues = parse_num(v)?;
+        Ok(())
+    }),
     ("TRAWL_JOBS_BATCH_SIZE", |c, v| {
         c.jobs.batch_size = parse_num(v)?;
         Ok(())
@@ -1274,6 +1300,7 @@ impl Config {
             ("jobs.concurrency", u64::from(j.concurrency)),
             ("jobs.lease_secs", j.lease_secs),
             ("jobs.poll_ms", j.poll_ms),
+            ("jobs.heartbeat_ms", j.heartbeat_ms),
             ("jobs.batch_size", u64::from(j.batch_size)),
             ("jobs.max_attempts", u64::from(j.max_attempts)),
             ("jobs.timeout_secs", j.timeout_secs),

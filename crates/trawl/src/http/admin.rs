@@ -170,7 +170,7 @@ async fn list_workers(
     caller: Caller,
 ) -> AppResult<Json<DataList<WorkerInfo>>> {
     caller.require_instance_admin()?;
-    let window = alive_window(state.config.jobs.lease_secs);
+    let window = alive_window(&state.config.jobs);
     let workers = state.store.list_workers(window).await?;
     Ok(Json(DataList { data: workers }))
 }

@@ -9,13 +9,14 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
+use super::idempotency::{enqueue_once, IdempotencyKey};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{Caller, Scope};
@@ -554,7 +555,8 @@ struct ImportView {
     post,
     path = "/api/v1/documents/import",
     tag = "documents",
-    params(ImportParams),
+    params(ImportParams, ("Idempotency-Key" = Option<String>, Header,
+        description = "Queues the batch at most once: a retry with the key gets the first answer (24 h)")),
     request_body(
         description = "URLs, one per line (`#` comments allowed), or CSV cells that are URLs",
         content((String = "text/plain"), (String = "text/csv"))
@@ -567,8 +569,9 @@ async fn import(
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
-) -> AppResult<(StatusCode, Json<ImportView>)> {
+) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require(Scope::Scrape)?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -609,17 +612,27 @@ async fn import(
         .validate(&state.config.crawl)
         .map_err(AppError::Validation)?;
     let job = NewJob::new(caller.team_id, BATCH_KIND, payload);
-    let id = state.jobs.enqueue(vec![job]).await?[0].id;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(ImportView {
-            job_id: id,
-            urls: urls.len() - invalid.len(),
-            invalid_urls: invalid,
-            status_url: format!("{}/api/v1/jobs/{id}", state.public_base),
-            documents_url: format!("{}/api/v1/documents?job_id={id}", state.public_base),
-        }),
-    ))
+    let id = job.id;
+    let response = serde_json::to_value(ImportView {
+        job_id: id,
+        urls: urls.len() - invalid.len(),
+        invalid_urls: invalid,
+        status_url: format!("{}/api/v1/jobs/{id}", state.public_base),
+        documents_url: format!("{}/api/v1/documents?job_id={id}", state.public_base),
+    })
+    .map_err(anyhow::Error::new)?;
+    // The same list as CSV or as text is a different request.
+    let request = [content_type.as_bytes(), b"\0", &bytes].concat();
+    let answer = enqueue_once(
+        &state,
+        key.as_ref(),
+        "/api/v1/documents/import",
+        &request,
+        job,
+        response,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 #[cfg(test)]

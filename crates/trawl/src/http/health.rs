@@ -16,6 +16,8 @@ use super::AppState;
 
 /// How long one dependency may take to answer before it counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Redis answers in a millisecond when it is well; the rate limiter gives it no longer.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,14 +36,21 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(Ok(()))
     );
     let schema_ok = db_ok && matches!(state.migrations_current().await, Ok(true));
-    let (status, word) = if db_ok && schema_ok {
+    // Failing closed with Redis down, every limited request gets a 503: not ready.
+    let limiter_ok = state.limiter.ready().await;
+    let (status, word) = if db_ok && schema_ok && limiter_ok {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
     };
     (
         status,
-        Json(json!({ "status": word, "database": db_ok, "migrations_current": schema_ok })),
+        Json(json!({
+            "status": word,
+            "database": db_ok,
+            "migrations_current": schema_ok,
+            "rate_limit": limiter_ok,
+        })),
     )
         .into_response()
 }
@@ -82,8 +91,16 @@ impl Check {
         F: std::future::Future<Output = Result<(), E>>,
         E: std::fmt::Display,
     {
+        Check::run_within(CHECK_TIMEOUT, probe).await
+    }
+
+    async fn run_within<F, E>(limit: Duration, probe: F) -> Check
+    where
+        F: std::future::Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
         let start = Instant::now();
-        let outcome = tokio::time::timeout(CHECK_TIMEOUT, probe).await;
+        let outcome = tokio::time::timeout(limit, probe).await;
         let latency_ms = Some((start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0);
         match outcome {
             Ok(Ok(())) => Check {
@@ -147,13 +164,21 @@ async fn deep(State(state): State<AppState>) -> Response {
     let workers_down = matches!(workers.status, CheckStatus::Down);
     checks.insert("queue", queue);
     checks.insert("workers", workers);
+    let limiter = state.limiter.health();
     let redis = match &state.redis {
-        Some(client) => Check::run(ping_redis(client)).await,
+        // The breaker is open: Redis failed and is probed in the background; asking it
+        // again here would only add its time-out to the report.
+        Some(_) if limiter.backend == "redis" && !limiter.backend_reachable => Check {
+            status: CheckStatus::Down,
+            latency_ms: None,
+            detail: Some("unreachable".into()),
+            figures: None,
+        },
+        Some(client) => Check::run_within(REDIS_TIMEOUT, ping_redis(client)).await,
         None => Check::not_configured(),
     };
     let redis_down = matches!(redis.status, CheckStatus::Down);
     checks.insert("redis", redis);
-    let limiter = state.limiter.health();
     let limiter_down = limiter.backend == "redis" && (redis_down || !limiter.backend_reachable);
     let fail_closed = limiter_down && limiter.on_redis_error == "fail_closed";
     checks.insert(
@@ -205,7 +230,7 @@ async fn jobs_checks(state: &AppState) -> (Check, Check) {
     })
     .await;
     let mut alive = None;
-    let window = crate::jobs::metrics::alive_window(state.config.jobs.lease_secs);
+    let window = crate::jobs::metrics::alive_window(&state.config.jobs);
     let mut workers = Check::run(async {
         alive = Some(state.store.list_workers(window).await?.len());
         Ok::<_, crate::store::StoreError>(())

@@ -2,7 +2,7 @@
 //! read them and their pages. Another team's job answers 404.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery};
+use super::idempotency::{enqueue_once, IdempotencyKey};
 use super::openapi::{ApiErrors, CursorPage};
 use super::AppState;
 use crate::auth::{audit, Caller, Scope};
@@ -94,15 +95,19 @@ fn user_kind_scope(kind: &str) -> AppResult<Scope> {
     post,
     path = "/api/v1/jobs",
     tag = "jobs",
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Creates the job at most once: a retry with the key gets the first answer (24 h); `x-idempotency-key` is read too")),
     request_body = NewJobBody,
     responses((status = 201, description = "Queued", body = Enqueued), ApiErrors)
 )]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<NewJobBody>,
-) -> AppResult<(StatusCode, Json<Enqueued>)> {
+) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require(Scope::JobsWrite)?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     caller.require(user_kind_scope(&body.kind)?)?;
     validate_payload(&state, &body.kind, &body.payload).await?;
     let mut payload = body.payload;
@@ -128,9 +133,23 @@ async fn create(
         };
         obj.insert("webhook".into(), hook);
     }
+    let request = serde_json::json!({ "kind": &body.kind, "payload": &payload }).to_string();
     let job = NewJob::new(caller.team_id, body.kind, payload);
-    let done = state.jobs.enqueue(vec![job]).await?;
-    Ok((StatusCode::CREATED, Json(done[0])))
+    let response = serde_json::to_value(Enqueued {
+        id: job.id,
+        created: true,
+    })
+    .map_err(anyhow::Error::new)?;
+    let answer = enqueue_once(
+        &state,
+        key.as_ref(),
+        "/api/v1/jobs",
+        request.as_bytes(),
+        job,
+        response,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// One of the team's jobs.

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod documents;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod invites;
 pub mod jobs;
 pub mod keys;
@@ -232,6 +233,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("x-api-key"),
                 HeaderName::from_static(crate::auth::CSRF_HEADER),
                 HeaderName::from_static("x-idempotency-key"),
+                HeaderName::from_static("idempotency-key"),
             ])
             .expose_headers([
                 HeaderName::from_static("x-request-id"),

@@ -2,7 +2,7 @@
 //! `GET /api/tasks/{id}/status` reports it (with the page once it is done).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::idempotency::{enqueue_once, IdempotencyKey};
 use super::openapi::ApiErrors;
 use super::v2::{team_job, V2Json};
 use super::AppState;
@@ -38,16 +39,20 @@ struct TaskQueued {
     post,
     path = "/api/tasks/scrape",
     tag = "tasks",
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Creates the job at most once: a retry with the key gets the first answer (24 h); `x-idempotency-key` is read too")),
     request_body = super::v2::ScrapeRequestDoc,
     responses((status = 202, description = "Queued", body = TaskQueued), ApiErrors)
 )]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     V2Json(body): V2Json<Value>,
-) -> AppResult<(StatusCode, Json<TaskQueued>)> {
+) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require(Scope::Scrape)?;
     let mut errors = request_fields::check(Body::StoredScrape, &body);
+    let key = IdempotencyKey::from_headers(&headers)?;
     let url = body.get("url").and_then(Value::as_str).unwrap_or_default();
     if let Err(e) = parse_http_url("url", url) {
         errors.push(e);
@@ -63,18 +68,24 @@ async fn create(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let id = state
-        .jobs
-        .enqueue(vec![NewJob::new(caller.team_id, KIND, body)])
-        .await?[0]
-        .id;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(TaskQueued {
-            task_id: id,
-            status_url: format!("{}/api/tasks/{id}/status", state.public_base),
-        }),
-    ))
+    let request = body.to_string();
+    let job = NewJob::new(caller.team_id, KIND, body);
+    let id = job.id;
+    let response = serde_json::to_value(TaskQueued {
+        task_id: id,
+        status_url: format!("{}/api/tasks/{id}/status", state.public_base),
+    })
+    .map_err(anyhow::Error::new)?;
+    let answer = enqueue_once(
+        &state,
+        key.as_ref(),
+        "/api/tasks/scrape",
+        request.as_bytes(),
+        job,
+        response,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 /// A task's state, with the page (`result`) once it succeeded or the `error` once it

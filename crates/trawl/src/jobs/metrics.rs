@@ -5,13 +5,14 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::config::JobsConfig;
 use crate::store::jobs::JobState;
 use crate::store::Store;
 
-/// A worker counts as alive when it heartbeat within this long (it does so every
-/// lease/3).
-pub fn alive_window(lease_secs: u64) -> Duration {
-    Duration::from_secs(lease_secs.max(3) * 2)
+/// A worker counts as alive when it heartbeat within this long: the same rule that has
+/// its jobs rescued, so health, the admin view and the queue agree.
+pub fn alive_window(config: &JobsConfig) -> Duration {
+    config.dead_after()
 }
 
 pub fn describe() {
@@ -39,7 +40,7 @@ pub fn describe() {
 }
 
 /// Sets `trawl_jobs_queue_depth{kind,state}` and `trawl_workers_alive` from the database.
-pub async fn refresh(store: &dyn Store, lease_secs: u64) {
+pub async fn refresh(store: &dyn Store, alive_within: Duration) {
     static SEEN: Mutex<Option<HashSet<(String, JobState)>>> = Mutex::new(None);
     describe();
     match store.queue_stats().await {
@@ -63,7 +64,7 @@ pub async fn refresh(store: &dyn Store, lease_secs: u64) {
         }
         Err(e) => tracing::debug!(error = %e, "queue stats unavailable"),
     }
-    if let Ok(workers) = store.list_workers(alive_window(lease_secs)).await {
+    if let Ok(workers) = store.list_workers(alive_within).await {
         metrics::gauge!("trawl_workers_alive").set(workers.len() as f64);
     }
 }

@@ -14,6 +14,7 @@ pub mod bench;
 mod builtin;
 mod finished_cache;
 pub mod metrics;
+mod process;
 pub mod redact;
 pub mod retention;
 mod runtime;

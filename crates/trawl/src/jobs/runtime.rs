@@ -1,5 +1,9 @@
-//! What one process runs for the queue: a worker, the scheduler, and maintenance (lease
-//! rescue, expiry sweep, forgetting dead workers). `trawl serve` runs all three by
+//! What one process runs for the queue: a worker, the scheduler, and maintenance (rescue
+//! of jobs from lost workers, expiry sweep, forgetting dead workers).
+//!
+//! A worker is lost when its lease expires, when its heartbeat is three beats silent, or
+//! at once when it ran on this host and its process is gone (`super::process`); its jobs
+//! go back to the queue in their old place, and `complete` still refuses its late results. `trawl serve` runs all three by
 //! default; `trawl serve --no-workers` none; `trawl worker` all three without HTTP.
 
 use std::time::Duration;
@@ -10,12 +14,12 @@ use uuid::Uuid;
 
 use super::worker::{Worker, WorkerSettings};
 use super::{schedule, Jobs};
-use crate::store::jobs::TOMBSTONE_KEEP;
+use crate::store::jobs::{JobState, RescueRequest, TOMBSTONE_KEEP};
 
 /// Rows one sweep statement deletes: small enough that no lock is held for long.
 const SWEEP_BATCH: u32 = 1000;
-/// How often expired leases are looked for.
-const RESCUE_EVERY: Duration = Duration::from_millis(500);
+/// How often lost workers are looked for.
+const RESCUE_EVERY: Duration = Duration::from_millis(250);
 
 /// Which parts to run, and command-line overrides of `[jobs]`.
 #[derive(Debug, Clone)]
@@ -98,6 +102,12 @@ impl JobRuntime {
         self.worker.as_ref().map(Worker::id)
     }
 
+    /// Jobs this process's worker stopped because their lease was lost while they ran
+    /// (a job that had just finished is not counted).
+    pub fn leases_lost(&self) -> u64 {
+        self.worker.as_ref().map_or(0, Worker::leases_lost)
+    }
+
     /// Stops claiming and scheduling; running jobs get `grace` to finish, the rest go
     /// back to the queue.
     pub async fn shutdown(self, grace: Duration) {
@@ -113,18 +123,10 @@ impl JobRuntime {
 
 async fn maintain(jobs: Jobs, stop: CancellationToken) {
     let sweep_every = Duration::from_secs(jobs.config.sweep_interval_secs.max(1));
-    let keep_failed = Duration::from_secs(jobs.config.retention_failed_secs);
     let mut last_sweep: Option<tokio::time::Instant> = None;
     loop {
-        match jobs.store.rescue_expired(SWEEP_BATCH, keep_failed).await {
-            Ok(rescued) => {
-                for r in rescued {
-                    tracing::warn!(job = %r.id, kind = %r.kind, state = %r.state,
-                        "lease expired: job taken back from a lost worker");
-                    metrics::counter!("trawl_jobs_rescued_total", "kind" => r.kind).increment(1);
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "lease rescue failed"),
+        if let Err(e) = rescue(&jobs).await {
+            tracing::debug!(error = %e, "rescue from lost workers failed");
         }
         if last_sweep.is_none_or(|t| t.elapsed() >= sweep_every) {
             last_sweep = Some(tokio::time::Instant::now());
@@ -137,6 +139,51 @@ async fn maintain(jobs: Jobs, stop: CancellationToken) {
             () = tokio::time::sleep(RESCUE_EVERY) => {}
         }
     }
+}
+
+/// Takes the jobs of lost workers back and forgets the workers known dead, so health and
+/// the admin view stop counting them.
+pub(crate) async fn rescue(jobs: &Jobs) -> crate::store::StoreResult<usize> {
+    let silent = jobs.config.dead_after();
+    // Every registered worker, silent ones too: a fresh heartbeat from a process that
+    // is gone still means dead.
+    let workers = jobs
+        .store
+        .list_workers(Duration::from_secs(365 * 24 * 3600))
+        .await?;
+    let dead: Vec<Uuid> = workers
+        .iter()
+        .filter(|w| super::process::is_gone(w.id, w.process_key.as_deref()))
+        .map(|w| w.id)
+        .collect();
+    let req = RescueRequest {
+        limit: SWEEP_BATCH,
+        keep_failed: Duration::from_secs(jobs.config.retention_failed_secs),
+        dead: dead.clone(),
+        silent_for: Some(silent),
+        max_rescues: i32::try_from(jobs.config.max_rescues).unwrap_or(i32::MAX),
+    };
+    let rescued = jobs.store.rescue(&req).await?;
+    for r in &rescued {
+        if r.state == JobState::Discarded {
+            tracing::error!(job = %r.id, kind = %r.kind,
+                "job discarded: its worker was lost too many times while running it");
+        } else {
+            tracing::warn!(job = %r.id, kind = %r.kind,
+                "job taken back from a lost worker; queued again in its place");
+        }
+        metrics::counter!("trawl_jobs_rescued_total", "kind" => r.kind.clone(),
+            "state" => r.state.as_str())
+        .increment(1);
+    }
+    // Forget the dead once their jobs are all back (a full batch may have left some).
+    if rescued.len() < SWEEP_BATCH as usize {
+        for id in dead {
+            tracing::info!(worker = %id, "worker process gone; forgotten");
+            jobs.store.unregister_worker(id).await?;
+        }
+    }
+    Ok(rescued.len())
 }
 
 /// Deletes expired jobs in bounded batches, pausing between them so the queue's own
@@ -154,6 +201,7 @@ pub(crate) async fn sweep(jobs: &Jobs, stop: &CancellationToken) -> crate::store
     jobs.store
         .sweep_tombstones(TOMBSTONE_KEEP, SWEEP_BATCH)
         .await?;
+    jobs.store.sweep_idempotency_keys(SWEEP_BATCH).await?;
     let silent = Duration::from_secs(jobs.config.lease_secs.max(30) * 10);
     jobs.store.prune_workers(silent).await?;
     if total > 0 {

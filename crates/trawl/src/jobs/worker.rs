@@ -3,11 +3,13 @@
 //!
 //! Loops, each its own task: `claim` (wakes on NOTIFY / in-process commit / a freed slot /
 //! a retry timer / the poll interval), `complete` (drains finished attempts into one
-//! write), `heartbeat` (extends leases, registers the worker), `cancels` (polls cancel
+//! write), `heartbeat` (every `jobs.heartbeat_ms`: refreshes the worker's row, which is
+//! how other nodes know it is alive, and extends its leases), `cancels` (polls cancel
 //! requests, so a running job hears about one within a second).
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -59,6 +61,9 @@ struct Running {
     attempt: i32,
     cancel: CancellationToken,
     reason: Arc<Mutex<Option<StopReason>>>,
+    /// The handler returned; only its outcome is left to write. Such a job may leave the
+    /// database's `running` state before it leaves this map: it was not lost.
+    done: Arc<AtomicBool>,
 }
 
 struct Finished {
@@ -79,6 +84,14 @@ struct Inner {
     slot_freed: Notify,
     retry_due: Arc<Notify>,
     done_tx: mpsc::UnboundedSender<Finished>,
+    /// Jobs whose lease this worker lost while their handler still ran.
+    leases_lost: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        super::process::unregister_live(self.id);
+    }
 }
 
 pub(crate) struct Worker {
@@ -102,7 +115,13 @@ impl Worker {
             slot_freed: Notify::new(),
             retry_due: Arc::new(Notify::new()),
             done_tx,
+            leases_lost: AtomicU64::new(0),
         });
+        super::process::register_live(inner.id);
+        // Registered before the first claim, so that a crash right after it is seen.
+        if let Err(e) = inner.jobs.store.register_worker(&inner.info(0)).await {
+            tracing::warn!(error = %e, "could not register the worker");
+        }
         let stop_claiming = CancellationToken::new();
         let stop_rest = CancellationToken::new();
         let wake = match inner.jobs.store.wakeups().await {
@@ -131,6 +150,11 @@ impl Worker {
 
     pub(crate) fn id(&self) -> Uuid {
         self.inner.id
+    }
+
+    /// Jobs stopped because their lease was lost while they ran.
+    pub(crate) fn leases_lost(&self) -> u64 {
+        self.inner.leases_lost.load(Ordering::Relaxed)
     }
 
     /// Stops claiming, lets running jobs finish within `grace`, then gives the rest back
@@ -163,6 +187,7 @@ impl Worker {
         for t in self.other_tasks {
             let _ = t.await;
         }
+        super::process::unregister_live(self.inner.id);
         if let Err(e) = self.inner.jobs.store.unregister_worker(self.inner.id).await {
             tracing::warn!(error = %e, "could not unregister the worker");
         }
@@ -173,6 +198,20 @@ impl Worker {
 impl Inner {
     fn lease(&self) -> Duration {
         Duration::from_secs(self.jobs.config.lease_secs)
+    }
+
+    fn info(&self, running: i32) -> WorkerInfo {
+        WorkerInfo {
+            id: self.id,
+            hostname: hostname(),
+            pid: std::process::id() as i32,
+            kinds: self.settings.kinds.clone(),
+            concurrency: self.settings.concurrency as i32,
+            running,
+            started_at: chrono::Utc::now(),
+            heartbeat_at: chrono::Utc::now(),
+            process_key: super::process::own_key(),
+        }
     }
 
     fn running_ids(&self) -> Vec<Uuid> {
@@ -282,17 +321,20 @@ impl Inner {
             .record(wait.as_secs_f64());
         let cancel = CancellationToken::new();
         let reason = Arc::new(Mutex::new(None));
+        let done = Arc::new(AtomicBool::new(false));
         self.running.lock().expect("lock").insert(
             job.id,
             Running {
                 attempt: job.attempt,
                 cancel: cancel.clone(),
                 reason: reason.clone(),
+                done: done.clone(),
             },
         );
         tokio::spawn(async move {
             let started = Instant::now();
             let outcome = self.execute(&job, cancel, &reason).await;
+            done.store(true, Ordering::Release);
             drop(permit);
             if let Some(n) = self.kind_running.lock().expect("lock").get_mut(&job.kind) {
                 *n = n.saturating_sub(1);
@@ -505,45 +547,51 @@ impl Inner {
     }
 
     async fn heartbeat_loop(self: Arc<Self>, stop: CancellationToken) {
-        let every = (self.lease() / 3).max(Duration::from_millis(200));
-        let info = |running: i32| WorkerInfo {
-            id: self.id,
-            hostname: hostname(),
-            pid: std::process::id() as i32,
-            kinds: self.settings.kinds.clone(),
-            concurrency: self.settings.concurrency as i32,
-            running,
-            started_at: chrono::Utc::now(),
-            heartbeat_at: chrono::Utc::now(),
-        };
+        let every = Duration::from_millis(self.jobs.config.heartbeat_ms.max(1));
         loop {
             let ids = self.running_ids();
-            match self.jobs.store.heartbeat(self.id, &ids, self.lease()).await {
-                Ok(report) => {
-                    self.stop_jobs(&report.lost, StopReason::LeaseLost);
-                    self.stop_jobs(&report.cancel_requested, StopReason::Requested);
-                    if !report.lost.is_empty() {
-                        tracing::warn!(
-                            lost = report.lost.len(),
-                            "leases lost; stopping those jobs"
-                        );
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "lease heartbeat failed"),
-            }
+            // The worker's row first: it is what tells other nodes this worker lives.
             if let Err(e) = self
                 .jobs
                 .store
-                .register_worker(&info(ids.len() as i32))
+                .register_worker(&self.info(ids.len() as i32))
                 .await
             {
                 tracing::warn!(error = %e, "worker heartbeat failed");
+            }
+            match self.jobs.store.heartbeat(self.id, &ids, self.lease()).await {
+                Ok(report) => {
+                    let lost = self.still_running(&report.lost);
+                    self.stop_jobs(&lost, StopReason::LeaseLost);
+                    self.stop_jobs(&report.cancel_requested, StopReason::Requested);
+                    if !lost.is_empty() {
+                        self.leases_lost
+                            .fetch_add(lost.len() as u64, Ordering::Relaxed);
+                        tracing::warn!(lost = lost.len(), "leases lost; stopping those jobs");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "lease heartbeat failed"),
             }
             tokio::select! {
                 () = stop.cancelled() => break,
                 () = tokio::time::sleep(every) => {}
             }
         }
+    }
+
+    /// Of the jobs a heartbeat reported lost, those whose handler still runs. A job that
+    /// finished between the heartbeat's snapshot and its statement left `running` by its
+    /// own completion: not a lost lease.
+    fn still_running(&self, ids: &[Uuid]) -> Vec<Uuid> {
+        let running = self.running.lock().expect("lock");
+        ids.iter()
+            .filter(|id| {
+                running
+                    .get(id)
+                    .is_some_and(|r| !r.done.load(Ordering::Acquire))
+            })
+            .copied()
+            .collect()
     }
 
     async fn cancel_loop(self: Arc<Self>, stop: CancellationToken) {

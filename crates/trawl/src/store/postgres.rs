@@ -13,6 +13,9 @@ use crate::config::DatabaseKind;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A pooled connection idle for longer than this is pinged before it is handed out.
+const PING_IF_IDLE: Duration = Duration::from_millis(50);
+
 pub struct PgStore {
     pub(crate) pool: PgPool,
     /// What the audit chain's rows and head are keyed with.
@@ -26,7 +29,19 @@ impl PgStore {
         // callers already handle. Connections are recycled so none lives on indefinitely.
         let pool = PgPoolOptions::new()
             .max_connections(pool_size)
+            // No round trip before every checkout (hot connections are fine), but one
+            // that sat idle is pinged first: a server restart or `pg_terminate_backend`
+            // then costs a reconnect, not an HTTP 500 per pooled connection.
             .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < PING_IF_IDLE {
+                        return Ok(true);
+                    }
+                    // A dead connection is dropped and the pool opens a fresh one.
+                    Ok(sqlx::Connection::ping(conn).await.is_ok())
+                })
+            })
             .max_lifetime(Duration::from_secs(30 * 60))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)

@@ -272,3 +272,151 @@ async fn redis_stopped_mid_test_fails_open_by_default_and_health_says_so() {
 async fn redis_stopped_mid_test_fails_closed_when_configured_and_health_says_so() {
     redis_outage(Some("closed")).await;
 }
+
+/// Sends SIGSTOP or SIGCONT to our own private redis-server.
+fn signal(redis: &PrivateRedis, sig: &str) {
+    let pid = redis.child.as_ref().expect("running").id().to_string();
+    let ok = Command::new("kill").args([sig, &pid]).status().unwrap();
+    assert!(ok.success());
+}
+
+/// A hanging Redis (SIGSTOP) costs one request the call time-out, then the breaker
+/// refuses at once (fail-closed: 503 without waiting) and readiness says not ready;
+/// once Redis answers again (SIGCONT) the breaker closes within a couple of probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_redis_costs_one_slow_request_then_fails_fast_until_it_answers_again() {
+    let Some(redis) = PrivateRedis::start() else {
+        return;
+    };
+    let env = [
+        ("TRAWL_RATE_LIMIT_ENABLED", "true"),
+        ("TRAWL_REDIS_URL", redis.url.as_str()),
+        ("TRAWL_RATE_LIMIT_ON_REDIS_ERROR", "closed"),
+    ];
+    let app = spawn_app_with(Backend::Sqlite, &env).await.unwrap();
+    assert_eq!(app.get("/").await.status(), 200);
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+
+    signal(&redis, "-STOP");
+    let t = Instant::now();
+    assert_eq!(app.get("/").await.status(), 503);
+    let first = t.elapsed();
+    assert!(
+        first < Duration::from_millis(1500),
+        "first call took {first:?}"
+    );
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let t = Instant::now();
+        assert_eq!(app.get("/").await.status(), 503);
+        worst = worst.max(t.elapsed());
+    }
+    // Below the 500 ms call time-out each request would otherwise wait.
+    assert!(
+        worst < Duration::from_millis(400),
+        "an open breaker waited {worst:?}"
+    );
+    let ready = app.get("/health/ready").await;
+    assert_eq!(
+        ready.status(),
+        503,
+        "fail-closed with Redis down is not ready"
+    );
+    assert_eq!(app.get("/health").await.status(), 503);
+    eprintln!("frozen Redis: first request {first:?}, then at most {worst:?}");
+
+    signal(&redis, "-CONT");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if app.get("/").await.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the breaker never closed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+    app.stop().await;
+}
+
+/// A refused Redis (killed): after the first failure every request is answered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_redis_adds_no_latency_after_the_first_failure() {
+    let Some(mut redis) = PrivateRedis::start() else {
+        return;
+    };
+    let env = [
+        ("TRAWL_RATE_LIMIT_ENABLED", "true"),
+        ("TRAWL_REDIS_URL", redis.url.as_str()),
+    ];
+    let app = spawn_app_with(Backend::Sqlite, &env).await.unwrap();
+    assert_eq!(app.get("/").await.status(), 200);
+    redis.stop();
+    assert_eq!(app.get("/").await.status(), 200, "fail-open");
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let r = app.get("/").await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("ratelimit-limit").is_none());
+        worst = worst.max(t.elapsed());
+    }
+    assert!(
+        worst < Duration::from_millis(400),
+        "a request waited {worst:?}"
+    );
+    // Fail-open stays ready.
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+    app.stop().await;
+}
+
+/// `pg_terminate_backend` on every connection of the app's own database: the next
+/// requests are answered from fresh connections, not with HTTP 500s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_terminated_give_no_500() {
+    use sqlx::Connection;
+    let Some(app) = spawn_app_with(Backend::Postgres, &[("TRAWL_JOBS_IN_PROCESS", "false")]).await
+    else {
+        return;
+    };
+    let key = crate::schedules::key(
+        &app,
+        trawl::store::jobs::DEFAULT_TEAM,
+        trawl::auth::Role::Admin,
+    )
+    .await;
+    let get = |path: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            app.client
+                .get(app.url(path))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Fill the pool with several connections.
+    let warm = futures::future::join_all((0..6).map(|_| get("/api/v1/jobs"))).await;
+    assert!(warm.iter().all(|s| *s == 200), "{warm:?}");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let mut admin = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        let cut: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert!(!cut.is_empty(), "no connection of the app was cut");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for _ in 0..10 {
+            statuses.push(get("/api/v1/jobs").await);
+            statuses.push(get("/health/ready").await);
+        }
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.stop().await;
+}

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use trawl::config::Config;
 use trawl::jobs::{handler_fn, JobError, JobRuntime, Jobs, KindOptions, Registry, RuntimeOptions};
 use trawl::store::jobs::{
-    ClaimRequest, Completion, Job, JobLookup, JobState, NewJob, NewSchedule, Outcome, DEFAULT_TEAM,
+    ClaimRequest, Completion, Job, JobLookup, JobState, NewJob, NewSchedule, Outcome,
+    RescueRequest, WorkerInfo, DEFAULT_TEAM,
 };
 use trawl::store::{self, Store};
 use uuid::Uuid;
@@ -74,6 +75,17 @@ impl Engine {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// A rescue of expired leases only (no dead workers named, no heartbeat rule).
+fn expired_only(max_rescues: i32) -> RescueRequest {
+    RescueRequest {
+        limit: 100,
+        keep_failed: Duration::from_secs(60),
+        dead: Vec::new(),
+        silent_for: None,
+        max_rescues,
     }
 }
 
@@ -351,7 +363,7 @@ both_backends! {
         assert_eq!(first[0].attempt, 1);
         // Worker a stalls past its lease; the job is rescued and b takes it.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let rescued = e.store.rescue_expired(100, Duration::from_secs(60)).await.unwrap();
+        let rescued = e.store.rescue(&expired_only(5)).await.unwrap();
         assert_eq!(rescued.len(), 1);
         let second = e.store.claim(&claim(b)).await.unwrap();
         assert_eq!(second[0].attempt, 2);
@@ -370,7 +382,7 @@ both_backends! {
         assert!(job.errors[0]["error"].as_str().unwrap().contains("lease expired"));
     }
 
-    async fn a_lost_lease_out_of_attempts_is_discarded_not_requeued(backend: Backend) {
+    async fn a_lost_lease_uses_the_rescue_budget_not_a_failure_attempt(backend: Backend) {
         let e = Engine::new(backend, &[]).await;
         let id = e.store.enqueue(&[job("k", json!({})).max_attempts(1)]).await.unwrap()[0].id;
         let req = ClaimRequest {
@@ -380,10 +392,107 @@ both_backends! {
             team_limit: 0,
             lease: Duration::from_millis(100),
         };
+        // Two lost workers on a one-attempt job: still queued, its one attempt unused.
+        for round in 1..=2 {
+            assert_eq!(e.store.claim(&req).await.unwrap().len(), 1);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            e.store.rescue(&expired_only(2)).await.unwrap();
+            let job = e.job(id).await;
+            assert_eq!(job.state, JobState::Queued, "round {round}: {job:#?}");
+            assert_eq!(job.max_attempts - job.attempt, 1, "the failure attempt is unused");
+        }
+        // The third loss is over the budget of 2: a likely worker-killer stops here.
         assert_eq!(e.store.claim(&req).await.unwrap().len(), 1);
         tokio::time::sleep(Duration::from_millis(250)).await;
-        e.store.rescue_expired(100, Duration::from_secs(60)).await.unwrap();
-        assert_eq!(e.job(id).await.state, JobState::Discarded);
+        e.store.rescue(&expired_only(2)).await.unwrap();
+        let job = e.job(id).await;
+        assert_eq!(job.state, JobState::Discarded);
+        assert!(job.last_error.as_deref().unwrap().contains("max_rescues"), "{job:#?}");
+        assert_eq!(job.errors.as_array().unwrap().len(), 3);
+    }
+
+    async fn jobs_that_just_finished_are_never_reported_as_lost_leases(backend: Backend) {
+        // A heartbeat every millisecond races every completion: a job finishing between
+        // the heartbeat's snapshot and its statement used to count as a lost lease.
+        let e = Engine::new(backend, &[("TRAWL_JOBS_HEARTBEAT_MS", "1")]).await;
+        let mut registry = Registry::new();
+        registry.register("quick", sleeper());
+        let jobs = e.jobs(registry);
+        let batch: Vec<NewJob> =
+            (0..300).map(|i| job("quick", json!({"ms": i % 4}))).collect();
+        let ids = jobs.enqueue(batch).await.unwrap();
+        let rt = JobRuntime::start(jobs.clone(), workers_only()).await;
+        for i in &ids {
+            e.wait_for(i.id, JobState::Succeeded, Duration::from_secs(30)).await;
+        }
+        assert_eq!(rt.leases_lost(), 0);
+        rt.shutdown(Duration::from_secs(1)).await;
+    }
+
+    async fn a_rescued_job_keeps_its_place_ahead_of_later_jobs(backend: Backend) {
+        let e = Engine::new(backend, &[]).await;
+        let first = e.store.enqueue(&[job("k", json!({}))]).await.unwrap()[0].id;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let later: Vec<NewJob> = (0..5).map(|_| job("k", json!({}))).collect();
+        e.store.enqueue(&later).await.unwrap();
+        let claim = |limit| ClaimRequest {
+            worker_id: Uuid::now_v7(),
+            kinds: vec![("k".into(), limit)],
+            limit,
+            team_limit: 0,
+            lease: Duration::from_secs(30),
+        };
+        let taken = e.store.claim(&claim(1)).await.unwrap();
+        assert_eq!(taken[0].id, first);
+        let owner = Uuid::parse_str(&e.job(first).await.lease_owner.unwrap()).unwrap();
+        let dead = RescueRequest { dead: vec![owner], ..expired_only(5) };
+        assert_eq!(e.store.rescue(&dead).await.unwrap().len(), 1);
+        // The next claim takes the rescued job first, not after the five queued since.
+        let next = e.store.claim(&claim(1)).await.unwrap();
+        assert_eq!(next[0].id, first);
+        assert_eq!(next[0].attempt, 2);
+    }
+
+    async fn a_silent_workers_jobs_are_rescued_before_their_lease_expires(backend: Backend) {
+        let e = Engine::new(backend, &[]).await;
+        let id = e.store.enqueue(&[job("k", json!({}))]).await.unwrap()[0].id;
+        let worker = Uuid::now_v7();
+        let info = WorkerInfo {
+            id: worker,
+            hostname: "elsewhere".into(),
+            pid: 1,
+            kinds: vec!["k".into()],
+            concurrency: 1,
+            running: 1,
+            started_at: chrono::Utc::now(),
+            heartbeat_at: chrono::Utc::now(),
+            process_key: None,
+        };
+        e.store.register_worker(&info).await.unwrap();
+        let req = ClaimRequest {
+            worker_id: worker,
+            kinds: vec![("k".into(), 1)],
+            limit: 1,
+            team_limit: 0,
+            lease: Duration::from_secs(60),
+        };
+        assert_eq!(e.store.claim(&req).await.unwrap()[0].attempt, 1);
+        let silent = |d| RescueRequest { silent_for: Some(d), ..expired_only(5) };
+        // Heartbeating: nothing to rescue.
+        assert!(e.store.rescue(&silent(Duration::from_millis(300))).await.unwrap().is_empty());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let rescued = e.store.rescue(&silent(Duration::from_millis(300))).await.unwrap();
+        assert_eq!(rescued.len(), 1);
+        assert_eq!(rescued[0].state, JobState::Queued);
+        let job = e.job(id).await;
+        assert!(job.last_error.as_deref().unwrap().contains("worker lost"), "{job:#?}");
+        // The silent worker's late result is fenced out.
+        let late = Completion {
+            id,
+            attempt: 1,
+            outcome: Outcome::Succeeded { result: json!("late"), keep_for: Duration::from_secs(60) },
+        };
+        assert!(e.store.complete(worker, &[late]).await.unwrap().is_empty());
     }
 
     async fn a_team_at_its_limit_leaves_the_slots_to_other_teams(backend: Backend) {

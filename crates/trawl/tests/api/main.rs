@@ -21,6 +21,7 @@ mod firecrawl_fields;
 mod first_hour;
 mod foundation;
 mod hardening;
+mod idempotency;
 mod jobs;
 mod jobs_process;
 mod negative;

@@ -163,6 +163,19 @@ impl RateLimiter {
         self.inner.on_error == OnBackendError::Open || tier == Tier::Health
     }
 
+    /// Whether the limiter can take requests as configured: false only while it fails
+    /// closed and Redis does not answer (asked through the breaker, so an outage costs
+    /// no wait). Readiness reports this.
+    pub async fn ready(&self) -> bool {
+        if !self.inner.enabled || self.inner.on_error == OnBackendError::Open {
+            return true;
+        }
+        match &self.inner.backend {
+            Backend::Memory(_) => true,
+            Backend::Redis(r) => r.ping().await.is_ok(),
+        }
+    }
+
     pub fn health(&self) -> LimiterHealth {
         LimiterHealth {
             enabled: self.inner.enabled,
@@ -170,7 +183,10 @@ impl RateLimiter {
                 Backend::Memory(_) => "memory",
                 Backend::Redis(_) => "redis",
             },
-            backend_reachable: !self.inner.down.load(Ordering::Relaxed),
+            backend_reachable: match &self.inner.backend {
+                Backend::Memory(_) => true,
+                Backend::Redis(r) => !r.is_open() && !self.inner.down.load(Ordering::Relaxed),
+            },
             on_redis_error: match self.inner.on_error {
                 OnBackendError::Open => "fail_open",
                 OnBackendError::Closed => "fail_closed",

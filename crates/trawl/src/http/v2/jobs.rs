@@ -20,6 +20,7 @@ use crate::crawl::options::{from_json, BatchRequest};
 use crate::crawl::{CrawlProgress, CrawlRequest, BATCH_KIND, KIND as CRAWL_KIND};
 use crate::error::{validate_off_runtime, AppError, AppResult};
 use crate::http::extract::ApiQuery;
+use crate::http::idempotency::{enqueue_once, IdempotencyKey};
 use crate::http::openapi::V2Errors;
 use crate::http::AppState;
 use crate::request_fields::Body;
@@ -38,28 +39,43 @@ const PAGE_BYTES: usize = 10 * 1024 * 1024;
     post,
     path = "/v2/crawl",
     tag = "v2",
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Creates the job at most once: a retry with the key gets the first answer (24 h); `x-idempotency-key` is read too")),
     request_body = CrawlRequestDoc,
     responses((status = 200, description = "Started", body = JobStarted), V2Errors)
 )]
 pub async fn start_crawl(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     V2Json(body): V2Json<Value>,
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Crawl)?;
     checked_fields(Body::Crawl, &body)?;
     let req: CrawlRequest = from_json(&body).map_err(|e| AppError::Validation(vec![e]))?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     let (checked, config) = (req.clone(), state.config.clone());
     validate_off_runtime(move || checked.validate(&config.crawl)).await?;
     check_webhook(&state, req.webhook.as_ref())?;
     let payload = serde_json::to_value(&req).map_err(anyhow::Error::new)?;
+    let request = payload.to_string();
     let job = NewJob::new(caller.team_id, CRAWL_KIND, payload);
-    let id = state.jobs.enqueue(vec![job]).await?[0].id;
-    Ok(Json(json!({
+    let id = job.id;
+    let response = json!({
         "success": true,
         "id": id,
         "url": format!("{}/v2/crawl/{id}", state.public_base),
-    })))
+    });
+    let answer = enqueue_once(
+        &state,
+        key.as_ref(),
+        "/v2/crawl",
+        request.as_bytes(),
+        job,
+        response,
+    )
+    .await?;
+    Ok(Json(answer))
 }
 
 /// Scrapes many URLs as one background job.
@@ -67,9 +83,9 @@ pub async fn start_crawl(
     post,
     path = "/v2/batch/scrape",
     tag = "v2",
-    params(("x-idempotency-key" = Option<Uuid>, Header,
-        description = "Starts the batch at most once while one with this key runs")),
-    request_body = BatchScrapeRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Creates the job at most once: a retry with the key gets the first answer (24 h); `x-idempotency-key` is read too")),
+        request_body = BatchScrapeRequest,
     responses((status = 200, description = "Started", body = BatchStarted), V2Errors)
 )]
 pub async fn start_batch(
@@ -80,33 +96,30 @@ pub async fn start_batch(
 ) -> AppResult<Json<Value>> {
     caller.require(Scope::Scrape)?;
     checked_fields(Body::Batch, &payload)?;
+    let key = IdempotencyKey::from_headers(&headers)?;
     let req = BatchRequest::from_json(&payload).map_err(|e| AppError::Validation(vec![e]))?;
     let (checked, config) = (req.clone(), state.config.clone());
     let (_, invalid) = validate_off_runtime(move || checked.validate(&config.crawl)).await?;
     check_webhook(&state, req.webhook.as_ref())?;
-    let mut job = NewJob::new(caller.team_id, BATCH_KIND, payload);
-    if let Some(key) = headers.get("x-idempotency-key") {
-        let key = key
-            .to_str()
-            .ok()
-            .and_then(|k| uuid::Uuid::parse_str(k.trim()).ok())
-            .ok_or_else(|| AppError::invalid("x-idempotency-key", "must be a UUID"))?;
-        job = job.unique_key(format!("batch:{}:{key}", caller.team_id));
-    }
-    let enqueued = state.jobs.enqueue(vec![job]).await?;
-    let first = &enqueued[0];
-    if !first.created {
-        return Err(AppError::Conflict {
-            code: "idempotency_key_reused",
-            message: "a batch with this x-idempotency-key is already running".into(),
-        });
-    }
-    Ok(Json(json!({
+    let request = payload.to_string();
+    let job = NewJob::new(caller.team_id, BATCH_KIND, payload);
+    let id = job.id;
+    let response = json!({
         "success": true,
-        "id": first.id,
-        "url": format!("{}/v2/batch/scrape/{}", state.public_base, first.id),
+        "id": id,
+        "url": format!("{}/v2/batch/scrape/{id}", state.public_base),
         "invalidURLs": invalid,
-    })))
+    });
+    let answer = enqueue_once(
+        &state,
+        key.as_ref(),
+        "/v2/batch/scrape",
+        request.as_bytes(),
+        job,
+        response,
+    )
+    .await?;
+    Ok(Json(answer))
 }
 
 /// Validates `webhook` now, so a bad or private target is refused with the request

@@ -309,7 +309,25 @@ pub struct Completion {
     pub outcome: Outcome,
 }
 
-/// A job whose lease ran out, put back (or discarded when out of attempts).
+/// Which running jobs to take back from lost workers. A rescue gives the lost attempt
+/// back (it is not a failure) and counts against the job's own rescue budget instead.
+#[derive(Debug, Clone)]
+pub struct RescueRequest {
+    pub limit: u32,
+    /// How long a job discarded for too many rescues is kept.
+    pub keep_failed: Duration,
+    /// Workers known dead (their process is gone): their jobs come back at once.
+    pub dead: Vec<Uuid>,
+    /// A registered worker whose heartbeat is older than this is dead; `None`: only
+    /// expired leases and `dead` count.
+    pub silent_for: Option<Duration>,
+    /// A job whose worker was lost more than this many times is discarded: it may be
+    /// what kills its workers (a poison pill).
+    pub max_rescues: i32,
+}
+
+/// A job taken back from a lost worker: queued again in its old place (its `run_at` is
+/// kept), or discarded when over its rescue budget.
 #[derive(Debug, Clone)]
 pub struct Rescued {
     pub id: Uuid,
@@ -345,6 +363,26 @@ impl LeaseReport {
     }
 }
 
+/// The first answer to a job-creating request sent with an `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdempotentAnswer {
+    /// Hash of the route and body the key was first used with.
+    pub request_hash: String,
+    pub job_id: Uuid,
+    pub response: Value,
+}
+
+/// A key's answer to record beside the job it created.
+#[derive(Debug, Clone)]
+pub struct NewIdempotentAnswer<'a> {
+    pub team_id: Uuid,
+    pub key: &'a str,
+    pub request_hash: &'a str,
+    pub job_id: Uuid,
+    pub response: &'a Value,
+    pub keep_for: Duration,
+}
+
 /// Queue figures for health and metrics, with the database's own clock.
 #[derive(Debug, Clone)]
 pub struct QueueStats {
@@ -368,6 +406,9 @@ pub struct WorkerInfo {
     pub running: i32,
     pub started_at: DateTime<Utc>,
     pub heartbeat_at: DateTime<Utc>,
+    /// `boot_id/pid-namespace/pid/start-time` (see `crate::jobs::process`); internal.
+    #[serde(skip)]
+    pub process_key: Option<String>,
 }
 
 /// A cron schedule that enqueues a job at each tick.
@@ -449,6 +490,18 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Records an idempotency key's answer in this transaction; false when the team holds
+    /// the key already (unexpired), in which case the caller rolls back and replays.
+    pub async fn save_idempotent_answer(
+        &mut self,
+        a: &NewIdempotentAnswer<'_>,
+    ) -> StoreResult<bool> {
+        match self {
+            StoreTx::Sqlite { tx, .. } => sqlite::save_idempotent_answer(tx, a).await,
+            StoreTx::Postgres(tx) => postgres::save_idempotent_answer(tx, a).await,
+        }
+    }
+
     pub async fn rollback(self) -> StoreResult<()> {
         match self {
             StoreTx::Sqlite { tx, .. } => tx.rollback().await?,
@@ -498,8 +551,10 @@ pub trait JobStore: Send + Sync + 'static {
     /// the next claim bumps `attempt` again.
     async fn release(&self, worker_id: Uuid, ids: &[(Uuid, i32)]) -> StoreResult<u64>;
 
-    /// Puts jobs whose lease expired back in the queue, or discards those out of attempts.
-    async fn rescue_expired(&self, limit: u32, keep_failed: Duration) -> StoreResult<Vec<Rescued>>;
+    /// Takes running jobs back from lost workers (lease expired, process gone, heartbeat
+    /// silent): queued again in their old place, or discarded when over the rescue budget.
+    /// Fencing holds: the lost worker's completion no longer matches.
+    async fn rescue(&self, req: &RescueRequest) -> StoreResult<Vec<Rescued>>;
 
     async fn get_job(&self, id: Uuid) -> StoreResult<JobLookup>;
     async fn list_jobs(&self, filter: &JobFilter) -> StoreResult<Vec<Job>>;
@@ -514,6 +569,15 @@ pub trait JobStore: Send + Sync + 'static {
     async fn sweep_expired(&self, limit: u32) -> StoreResult<u64>;
     /// Deletes up to `limit` tombstones older than `keep`.
     async fn sweep_tombstones(&self, keep: Duration, limit: u32) -> StoreResult<u64>;
+
+    /// The unexpired answer the team got for this idempotency key, if any.
+    async fn idempotent_answer(
+        &self,
+        team_id: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentAnswer>>;
+    /// Deletes up to `limit` expired idempotency keys.
+    async fn sweep_idempotency_keys(&self, limit: u32) -> StoreResult<u64>;
 
     async fn queue_stats(&self) -> StoreResult<QueueStats>;
 
@@ -618,6 +682,14 @@ fn pick(
     }
     out
 }
+
+/// What `rescue` writes into `last_error`, by why the job came back.
+pub(crate) const RESCUE_OVER_BUDGET: &str =
+    "its worker was lost too many times while running it (see jobs.max_rescues); \
+     discarded so that it cannot take more workers down";
+pub(crate) const RESCUE_LEASE_EXPIRED: &str = "lease expired: the worker stopped heartbeating";
+pub(crate) const RESCUE_WORKER_LOST: &str =
+    "worker lost: its process is gone or its heartbeat stopped";
 
 /// The text form SQLite timestamps use everywhere: UTC, milliseconds, `Z`.
 pub(crate) fn sqlite_ts(t: DateTime<Utc>) -> String {

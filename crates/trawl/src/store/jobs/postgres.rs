@@ -16,8 +16,10 @@ use uuid::Uuid;
 use super::sqlite::resolve_duplicates;
 use super::{
     job_finished_conflict, parse_state, pick, Candidate, ClaimRequest, ClaimedJob, Completion,
-    Enqueued, Job, JobFilter, JobLookup, JobState, JobStore, LeaseReport, NewJob, NewSchedule,
-    QueueStats, Rescued, Schedule, StoreTx, WorkerInfo, DEFAULT_TEAM,
+    Enqueued, IdempotentAnswer, Job, JobFilter, JobLookup, JobState, JobStore, LeaseReport,
+    NewIdempotentAnswer, NewJob, NewSchedule, QueueStats, RescueRequest, Rescued, Schedule,
+    StoreTx, WorkerInfo, DEFAULT_TEAM, RESCUE_LEASE_EXPIRED, RESCUE_OVER_BUDGET,
+    RESCUE_WORKER_LOST,
 };
 use crate::store::postgres::PgStore;
 use crate::store::{StoreError, StoreResult};
@@ -370,7 +372,7 @@ impl JobStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', max_attempts = jobs.max_attempts + 1, \
-             lease_expires_at = NULL, run_at = now(), updated_at = now() \
+             lease_expires_at = NULL, updated_at = now() \
              FROM unnest($1::uuid[], $2::int4[], array_fill($3::text, ARRAY[cardinality($1)]), \
              array_fill('running'::text, ARRAY[cardinality($1)])) \
              AS v(id, attempt, owner, running) \
@@ -387,25 +389,38 @@ impl JobStore for PgStore {
         Ok(done.rows_affected())
     }
 
-    async fn rescue_expired(&self, limit: u32, keep_failed: Duration) -> StoreResult<Vec<Rescued>> {
+    async fn rescue(&self, req: &RescueRequest) -> StoreResult<Vec<Rescued>> {
+        // `j.rescues + 1 > $3`: over budget. SET expressions read the old row, so every
+        // arm sees the same count. `run_at` is left alone: the job keeps its place.
         let mut tx = self.pool.begin().await?;
+        let dead: Vec<String> = req.dead.iter().map(Uuid::to_string).collect();
         let rows = sqlx::query(
-            "WITH expired AS (SELECT id FROM jobs WHERE state = 'running' \
-             AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT $2 \
-             FOR UPDATE SKIP LOCKED) \
-             UPDATE jobs j SET \
-             state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'queued' END, \
-             last_error = 'lease expired: the worker stopped heartbeating', \
+            "WITH lost AS (SELECT id, CASE WHEN rescues + 1 > $3 THEN $6 \
+             WHEN lease_expires_at < now() THEN $7 ELSE $8 END AS why FROM jobs \
+             WHERE state = 'running' AND (lease_expires_at < now() \
+             OR lease_owner = ANY($4::text[]) \
+             OR ($5::float8 IS NOT NULL AND lease_owner IN (SELECT id::text FROM workers \
+             WHERE heartbeat_at < now() - make_interval(secs => $5::float8)))) \
+             ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             UPDATE jobs j SET rescues = j.rescues + 1, max_attempts = j.max_attempts + 1, \
+             state = CASE WHEN j.rescues + 1 > $3 THEN 'discarded' ELSE 'queued' END, \
+             last_error = lost.why, \
              errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, \
-             'error', 'lease expired: the worker stopped heartbeating', 'at', now())), \
-             lease_expires_at = NULL, run_at = now(), \
-             finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END, \
-             expires_at = CASE WHEN j.attempt >= j.max_attempts \
+             'error', lost.why, 'at', now())), \
+             lease_expires_at = NULL, \
+             finished_at = CASE WHEN j.rescues + 1 > $3 THEN now() END, \
+             expires_at = CASE WHEN j.rescues + 1 > $3 \
              THEN now() + make_interval(secs => $1) END, updated_at = now() \
-             FROM expired WHERE j.id = expired.id RETURNING j.id, j.kind, j.state",
+             FROM lost WHERE j.id = lost.id RETURNING j.id, j.kind, j.state",
         )
-        .bind(keep_failed.as_secs_f64())
-        .bind(i64::from(limit))
+        .bind(req.keep_failed.as_secs_f64())
+        .bind(i64::from(req.limit))
+        .bind(req.max_rescues)
+        .bind(&dead)
+        .bind(req.silent_for.map(|d| d.as_secs_f64()))
+        .bind(RESCUE_OVER_BUDGET)
+        .bind(RESCUE_LEASE_EXPIRED)
+        .bind(RESCUE_WORKER_LOST)
         .fetch_all(&mut *tx)
         .await?;
         if !rows.is_empty() {
@@ -542,6 +557,40 @@ impl JobStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    async fn idempotent_answer(
+        &self,
+        team_id: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentAnswer>> {
+        let row = sqlx::query(
+            "SELECT request_hash, job_id, response FROM idempotency_keys \
+             WHERE team_id = $1 AND key = $2 AND expires_at > now()",
+        )
+        .bind(team_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(IdempotentAnswer {
+                request_hash: r.try_get(0)?,
+                job_id: r.try_get(1)?,
+                response: r.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn sweep_idempotency_keys(&self, limit: u32) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
+             WHERE expires_at <= now() LIMIT $1)",
+        )
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn queue_stats(&self) -> StoreResult<QueueStats> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
@@ -573,8 +622,8 @@ impl JobStore for PgStore {
 
     async fn register_worker(&self, w: &WorkerInfo) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO workers (id, hostname, pid, kinds, concurrency, running) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE \
+            "INSERT INTO workers (id, hostname, pid, kinds, concurrency, running, process_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE \
              SET running = excluded.running, heartbeat_at = now()",
         )
         .bind(w.id)
@@ -583,6 +632,7 @@ impl JobStore for PgStore {
         .bind(json!(w.kinds))
         .bind(w.concurrency)
         .bind(w.running)
+        .bind(&w.process_key)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -598,8 +648,8 @@ impl JobStore for PgStore {
 
     async fn list_workers(&self, alive_within: Duration) -> StoreResult<Vec<WorkerInfo>> {
         let rows = sqlx::query(
-            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at \
-             FROM workers WHERE heartbeat_at >= now() - make_interval(secs => $1) \
+            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at, \
+             process_key FROM workers WHERE heartbeat_at >= now() - make_interval(secs => $1) \
              ORDER BY started_at",
         )
         .bind(alive_within.as_secs_f64())
@@ -617,6 +667,7 @@ impl JobStore for PgStore {
                     running: r.try_get("running")?,
                     started_at: r.try_get("started_at")?,
                     heartbeat_at: r.try_get("heartbeat_at")?,
+                    process_key: r.try_get("process_key")?,
                 })
             })
             .collect()
@@ -772,4 +823,29 @@ impl JobStore for PgStore {
             .await?;
         Ok(())
     }
+}
+
+/// See [`StoreTx::save_idempotent_answer`]. An expired row for the key is replaced; a
+/// concurrent insert of the same key waits for the other transaction, then reports false.
+pub(super) async fn save_idempotent_answer(
+    tx: &mut Transaction<'static, Postgres>,
+    a: &NewIdempotentAnswer<'_>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO idempotency_keys (team_id, key, request_hash, job_id, response, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) \
+         ON CONFLICT (team_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
+         job_id = excluded.job_id, response = excluded.response, \
+         expires_at = excluded.expires_at, created_at = now() \
+         WHERE idempotency_keys.expires_at <= now()",
+    )
+    .bind(a.team_id)
+    .bind(a.key)
+    .bind(a.request_hash)
+    .bind(a.job_id)
+    .bind(a.response)
+    .bind(a.keep_for.as_secs_f64())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -14,8 +14,10 @@ use uuid::Uuid;
 
 use super::{
     job_finished_conflict, parse_state, parse_uuid, pick, sqlite_ts, Candidate, ClaimRequest,
-    ClaimedJob, Completion, Enqueued, Job, JobFilter, JobLookup, JobState, JobStore, LeaseReport,
-    NewJob, NewSchedule, QueueStats, Rescued, Schedule, StoreTx, WorkerInfo, DEFAULT_TEAM,
+    ClaimedJob, Completion, Enqueued, IdempotentAnswer, Job, JobFilter, JobLookup, JobState,
+    JobStore, LeaseReport, NewIdempotentAnswer, NewJob, NewSchedule, QueueStats, RescueRequest,
+    Rescued, Schedule, StoreTx, WorkerInfo, DEFAULT_TEAM, RESCUE_LEASE_EXPIRED, RESCUE_OVER_BUDGET,
+    RESCUE_WORKER_LOST,
 };
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, StoreResult};
@@ -218,6 +220,7 @@ fn worker_from_row(row: &SqliteRow) -> StoreResult<WorkerInfo> {
         running: row.try_get("running")?,
         started_at: row.try_get("started_at")?,
         heartbeat_at: row.try_get("heartbeat_at")?,
+        process_key: row.try_get("process_key")?,
     })
 }
 
@@ -550,9 +553,7 @@ impl JobStore for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let done = sqlx::query(concat!(
             "UPDATE jobs SET state = 'queued', max_attempts = max_attempts + 1, \
-             lease_expires_at = NULL, run_at = ",
-            now!(),
-            ", updated_at = ",
+             lease_expires_at = NULL, updated_at = ",
             now!(),
             " FROM json_each(?1) AS v WHERE jobs.id = v.value->>'id' \
              AND jobs.attempt = v.value->>'a' AND jobs.lease_owner = ?2 \
@@ -567,29 +568,44 @@ impl JobStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
-    async fn rescue_expired(&self, limit: u32, keep_failed: Duration) -> StoreResult<Vec<Rescued>> {
+    async fn rescue(&self, req: &RescueRequest) -> StoreResult<Vec<Rescued>> {
+        // `rescues + 1 > ?3`: over budget. SET expressions read the old row, so every
+        // arm sees the same count. `run_at` is left alone: the job keeps its place.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(concat!(
-            "UPDATE jobs SET \
-             state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'queued' END, \
-             last_error = 'lease expired: the worker stopped heartbeating', \
+            "UPDATE jobs SET rescues = rescues + 1, max_attempts = max_attempts + 1, \
+             state = CASE WHEN rescues + 1 > ?3 THEN 'discarded' ELSE 'queued' END, \
+             last_error = CASE WHEN rescues + 1 > ?3 THEN ?6 \
+             WHEN lease_expires_at < ",
+            now!(),
+            " THEN ?7 ELSE ?8 END, \
              errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'error', \
-             'lease expired: the worker stopped heartbeating', 'at', ",
+             CASE WHEN rescues + 1 > ?3 THEN ?6 WHEN lease_expires_at < ",
             now!(),
-            ")), lease_expires_at = NULL, run_at = ",
+            " THEN ?7 ELSE ?8 END, 'at', ",
             now!(),
-            ", finished_at = CASE WHEN attempt >= max_attempts THEN ",
+            ")), lease_expires_at = NULL, \
+             finished_at = CASE WHEN rescues + 1 > ?3 THEN ",
             now!(),
-            " END, expires_at = CASE WHEN attempt >= max_attempts THEN ",
+            " END, expires_at = CASE WHEN rescues + 1 > ?3 THEN ",
             now_plus!("?1"),
             " END, updated_at = ",
             now!(),
-            " WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < ",
+            " WHERE id IN (SELECT id FROM jobs WHERE state = 'running' AND (lease_expires_at < ",
             now!(),
-            " ORDER BY lease_expires_at LIMIT ?2) RETURNING id, kind, state"
+            " OR lease_owner IN (SELECT value FROM json_each(?4)) \
+             OR (?5 IS NOT NULL AND lease_owner IN (SELECT id FROM workers WHERE heartbeat_at < \
+             strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('-%.3f seconds', ?5))))) \
+             ORDER BY lease_expires_at LIMIT ?2) RETURNING id, kind, state"
         ))
-        .bind(keep_failed.as_secs_f64())
-        .bind(i64::from(limit))
+        .bind(req.keep_failed.as_secs_f64())
+        .bind(i64::from(req.limit))
+        .bind(req.max_rescues)
+        .bind(ids_json(&req.dead))
+        .bind(req.silent_for.map(|d| d.as_secs_f64()))
+        .bind(RESCUE_OVER_BUDGET)
+        .bind(RESCUE_LEASE_EXPIRED)
+        .bind(RESCUE_WORKER_LOST)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -748,6 +764,43 @@ impl JobStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn idempotent_answer(
+        &self,
+        team_id: Uuid,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentAnswer>> {
+        let row = sqlx::query(concat!(
+            "SELECT request_hash, job_id, response FROM idempotency_keys \
+             WHERE team_id = ?1 AND key = ?2 AND expires_at > ",
+            now!()
+        ))
+        .bind(team_id.to_string())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(IdempotentAnswer {
+                request_hash: r.try_get(0)?,
+                job_id: parse_uuid(&r.try_get::<String, _>(1)?)?,
+                response: r.json("response")?.unwrap_or(Value::Null),
+            })
+        })
+        .transpose()
+    }
+
+    async fn sweep_idempotency_keys(&self, limit: u32) -> StoreResult<u64> {
+        let done = sqlx::query(concat!(
+            "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys \
+             WHERE expires_at <= ",
+            now!(),
+            " LIMIT ?1)"
+        ))
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn queue_stats(&self) -> StoreResult<QueueStats> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
@@ -789,11 +842,11 @@ impl JobStore for SqliteStore {
     async fn register_worker(&self, w: &WorkerInfo) -> StoreResult<()> {
         sqlx::query(concat!(
             "INSERT INTO workers (id, hostname, pid, kinds, concurrency, running, started_at, \
-             heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ",
+             heartbeat_at, process_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ",
             now!(),
             ", ",
             now!(),
-            ") ON CONFLICT (id) DO UPDATE SET running = excluded.running, \
+            ", ?7) ON CONFLICT (id) DO UPDATE SET running = excluded.running, \
              heartbeat_at = excluded.heartbeat_at"
         ))
         .bind(w.id.to_string())
@@ -802,6 +855,7 @@ impl JobStore for SqliteStore {
         .bind(Value::from(w.kinds.clone()).to_string())
         .bind(w.concurrency)
         .bind(w.running)
+        .bind(&w.process_key)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -817,8 +871,8 @@ impl JobStore for SqliteStore {
 
     async fn list_workers(&self, alive_within: Duration) -> StoreResult<Vec<WorkerInfo>> {
         let rows = sqlx::query(
-            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at \
-             FROM workers WHERE heartbeat_at >= \
+            "SELECT id, hostname, pid, kinds, concurrency, running, started_at, heartbeat_at, \
+             process_key FROM workers WHERE heartbeat_at >= \
              strftime('%Y-%m-%dT%H:%M:%fZ','now',printf('-%.3f seconds', ?1)) ORDER BY started_at",
         )
         .bind(alive_within.as_secs_f64())
@@ -986,6 +1040,33 @@ impl JobStore for SqliteStore {
             .await?;
         Ok(())
     }
+}
+
+/// See [`StoreTx::save_idempotent_answer`]. An expired row for the key is replaced.
+pub(super) async fn save_idempotent_answer(
+    tx: &mut Transaction<'static, Sqlite>,
+    a: &NewIdempotentAnswer<'_>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(concat!(
+        "INSERT INTO idempotency_keys (team_id, key, request_hash, job_id, response, \
+         expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ",
+        now_plus!("?6"),
+        ") ON CONFLICT (team_id, key) DO UPDATE SET request_hash = excluded.request_hash, \
+         job_id = excluded.job_id, response = excluded.response, \
+         expires_at = excluded.expires_at, created_at = ",
+        now!(),
+        " WHERE idempotency_keys.expires_at <= ",
+        now!()
+    ))
+    .bind(a.team_id.to_string())
+    .bind(a.key)
+    .bind(a.request_hash)
+    .bind(a.job_id.to_string())
+    .bind(a.response.to_string())
+    .bind(a.keep_for.as_secs_f64())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]
