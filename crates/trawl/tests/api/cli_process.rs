@@ -114,7 +114,7 @@ async fn scrape_failures_print_one_line_with_their_code_and_exit_with_status_2()
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("url: must be an absolute http or https URL"),
+        err.contains("URL: must be an absolute http or https URL"),
         "{err}"
     );
 

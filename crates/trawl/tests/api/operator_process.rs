@@ -47,15 +47,26 @@ fn json_lines(out: impl BufRead) -> Vec<Value> {
 #[test]
 fn a_kubernetes_pod_environment_starts_with_one_line_naming_what_was_passed_over() {
     let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
     let mut cmd = trawl_bin(dir.path());
     cmd.args(["serve"])
         .env("TRAWL_BIND", "127.0.0.1:0")
-        .env("TRAWL_LOG_FORMAT", "json")
+        .env("TRAWL_LOG_DIR", &logs)
         .envs(KUBERNETES.iter().copied());
-    let (mut child, _, out) = start_server(&mut cmd);
+    let (mut child, _, _out) = start_server(&mut cmd);
     sigterm(&child);
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
-    let lines: Vec<Value> = json_lines(out)
+    // The log file has every line, including those printed before the address.
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with("trawl.log") {
+            all.extend(json_lines(std::io::BufReader::new(
+                std::fs::File::open(entry.path()).unwrap(),
+            )));
+        }
+    }
+    let lines: Vec<Value> = all
         .into_iter()
         .filter(|l| {
             l["message"]
@@ -380,7 +391,14 @@ impl TlsRedis {
             .arg(&key_file)
             .arg("--tls-ca-cert-file")
             .arg(&ca_file)
-            .args(["--tls-auth-clients", "no", "--save", "", "--appendonly", "no"])
+            .args([
+                "--tls-auth-clients",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
@@ -443,7 +461,10 @@ fn rediss_urls_speak_tls_to_redis_trusting_the_configured_ca_only() {
     assert_eq!(wait_exit(&mut child, Duration::from_secs(10)), 0);
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["checks"]["redis"]["status"], "ok", "{health}");
-    assert_eq!(health["checks"]["rate_limit"]["backend"], "redis", "{health}");
+    assert_eq!(
+        health["checks"]["rate_limit"]["backend"], "redis",
+        "{health}"
+    );
 
     // The test's CA is in no system store: without the setting the server is not trusted.
     let (mut child, _, health) = serve(None);
@@ -457,5 +478,8 @@ fn rediss_urls_speak_tls_to_redis_trusting_the_configured_ca_only() {
         .env("TRAWL_REDIS_URL", "redis://127.0.0.1:6379")
         .env("TRAWL_REDIS_CA_FILE", &redis.ca_file));
     assert_eq!(code, 2);
-    assert!(err.contains("redis.ca_file") && err.contains("rediss://"), "{err}");
+    assert!(
+        err.contains("redis.ca_file") && err.contains("rediss://"),
+        "{err}"
+    );
 }
