@@ -69,7 +69,7 @@ impl CrawlSink for Reasons {
                 match event {
                     CrawlEvent::Failed {
                         url, code, error, ..
-                    } => note(*code, url, error.as_str()),
+                    } => note(code, url, error.as_str()),
                     CrawlEvent::RobotsBlocked { url, .. } => {
                         note("ROBOTS_BLOCKED", url, "not fetched")
                     }

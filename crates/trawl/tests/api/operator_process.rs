@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{exit_and_output, trawl_bin};
+use crate::helpers::{exit_and_output, trawl_bin, Backend, TestDb};
 use crate::process::{sigterm, start_server, wait_exit, STRONG};
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
@@ -273,16 +273,35 @@ fn migrate_down_in_production_asks_refuses_without_a_terminal_and_yes_skips_the_
 }
 
 #[test]
-fn request_lines_name_the_client_and_a_finished_job_logs_its_id_kind_state_and_duration() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = trawl_bin(dir.path());
+fn request_lines_name_the_client_and_a_finished_job_logs_its_id_kind_state_and_duration_sqlite() {
+    job_and_request_lines(Backend::Sqlite);
+}
+
+#[test]
+fn request_lines_name_the_client_and_a_finished_job_logs_its_id_kind_state_and_duration_postgres() {
+    job_and_request_lines(Backend::Postgres);
+}
+
+fn job_and_request_lines(backend: Backend) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(TestDb::new(backend)) else {
+        eprintln!("SKIPPED ({backend:?}): TRAWL_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let dir = db.dir.path();
+    let trawl = || {
+        let mut cmd = trawl_bin(dir);
+        cmd.env("TRAWL_DATABASE_URL", &db.url);
+        cmd
+    };
+    let mut cmd = trawl();
     cmd.args(["serve"])
         .env("TRAWL_BIND", "127.0.0.1:0")
         .env("TRAWL_LOG_FORMAT", "json")
         .env("TRAWL_FETCH_ALLOW", "127.0.0.0/8");
     let (mut child, base, out) = start_server(&mut cmd);
     let (code, key, err) =
-        run(trawl_bin(dir.path()).args(["keys", "create", "--team", "default", "--name", "ops"]));
+        run(trawl().args(["keys", "create", "--team", "default", "--name", "ops"]));
     assert_eq!(code, 0, "{err}");
     let key = key.trim();
 
