@@ -68,6 +68,23 @@ pub fn job_registry_with(config: &Config, scraper: Scraper) -> Registry {
     registry
 }
 
+/// The Redis client. `rediss://` speaks TLS (rustls, on the process's ring provider) and
+/// checks the server against the system's CA store, or against `ca_file` alone when it
+/// is given, as `redis-cli --cacert` does.
+fn redis_client(url: &str, ca_file: Option<&std::path::Path>) -> anyhow::Result<redis::Client> {
+    let Some(path) = ca_file else {
+        return redis::Client::open(url).context("invalid TRAWL_REDIS_URL");
+    };
+    let pem = std::fs::read(path)
+        .with_context(|| format!("TRAWL_REDIS_CA_FILE: cannot read {}", path.display()))?;
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    };
+    redis::Client::build_with_tls(url, certificates)
+        .context("TRAWL_REDIS_URL with TRAWL_REDIS_CA_FILE")
+}
+
 fn new_scraper(config: &Config) -> anyhow::Result<Scraper> {
     Ok(Scraper::new(crate::fetch::Fetcher::new(&config.fetch)?))
 }
@@ -135,9 +152,7 @@ impl Application {
         };
         let bound = listener.local_addr()?;
         let redis = match &config.redis.url {
-            Some(url) => {
-                Some(redis::Client::open(url.expose()).context("invalid TRAWL_REDIS_URL")?)
-            }
+            Some(url) => Some(redis_client(url.expose(), config.redis.ca_file.as_deref())?),
             None => None,
         };
         let public_base = match (&config.server.public_url, tls.is_some()) {

@@ -1,9 +1,10 @@
 //! The command line: `trawl serve | worker | migrate | config check | gen-secret | scrape |
-//! crawl`.
+//! crawl | map | users | keys | audit`.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -74,6 +75,8 @@ enum Command {
     Scrape(crate::standalone::ScrapeArgs),
     /// Crawl a site and write one JSON document per line (no server or database needed).
     Crawl(crate::standalone::CrawlArgs),
+    /// List a site's URLs from its start page and sitemaps (no server or database needed).
+    Map(crate::standalone::MapArgs),
     /// Manage accounts.
     Users {
         #[command(subcommand)]
@@ -119,10 +122,14 @@ enum Command {
 enum MigrateAction {
     /// Apply every pending migration.
     Up,
-    /// Revert the latest N applied migrations (default 1).
+    /// Revert the latest N applied migrations (default 1). In staging and production it
+    /// asks first.
     Down {
         #[arg(default_value_t = 1)]
         steps: usize,
+        /// Do not ask (staging and production ask on a terminal, and refuse without one).
+        #[arg(long)]
+        yes: bool,
     },
     /// List migrations and whether each is applied.
     Status,
@@ -134,8 +141,64 @@ enum ConfigAction {
     Check,
 }
 
+/// A command's end with an exit status of its own (not the usual 2), and the line, if
+/// any, that says why.
+#[derive(Debug)]
+pub struct Exit {
+    status: u8,
+    message: Option<String>,
+}
+
+impl Exit {
+    pub fn new(status: u8, message: impl Into<String>) -> Exit {
+        Exit {
+            status,
+            message: Some(message.into()),
+        }
+    }
+
+    /// The status alone: what had to be said is said.
+    pub fn quiet(status: u8) -> Exit {
+        Exit {
+            status,
+            message: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message.as_deref().unwrap_or("stopped"))
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// The `.env` file read at start, for the log once logging is up.
+static DOTENV: OnceLock<PathBuf> = OnceLock::new();
+
+/// Reads `.env` from the working directory, as `.env.example` suggests. Variables already
+/// in the environment win: the file fills gaps, it never overrides. Runs before the
+/// runtime starts, while the process has one thread.
+fn load_dotenv() -> Result<(), String> {
+    let path = Path::new(".env");
+    match dotenvy::from_path(path) {
+        Ok(()) => {
+            let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let _ = DOTENV.set(shown);
+            Ok(())
+        }
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!(".env: {e}")),
+    }
+}
+
 /// Parses the command line and runs the command; every failure is one line on stderr.
 pub fn run() -> ExitCode {
+    if let Err(e) = load_dotenv() {
+        eprintln!("trawl: {e}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     crate::init_crypto();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -151,12 +214,31 @@ pub fn run() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(exit) = e.downcast_ref::<Exit>() {
+                if let Some(message) = &exit.message {
+                    eprintln!("trawl: {message}");
+                }
+                return ExitCode::from(exit.status);
+            }
             match e.downcast_ref::<ConfigError>() {
                 Some(config_error) => eprintln!("trawl: {config_error}"),
                 None => eprintln!("trawl: {e:#}"),
             }
             ExitCode::from(2)
         }
+    }
+}
+
+/// One line each for what start-up passed over, once logging is up.
+fn log_environment(config: &Config) {
+    if let Some(path) = DOTENV.get() {
+        tracing::info!(path = %path.display(), "read settings from .env (the environment wins)");
+    }
+    if !config.ignored_env.is_empty() {
+        tracing::info!(
+            variables = %config.ignored_env.join(","),
+            "ignored Kubernetes service variables (TRAWL_* links of a Service, not settings)"
+        );
     }
 }
 
@@ -200,6 +282,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Scrape(args) => crate::standalone::scrape(&load()?, args).await,
         Command::Crawl(args) => crate::standalone::crawl(&load()?, args).await,
+        Command::Map(args) => crate::standalone::map(&load()?, args).await,
         Command::Users { action } => {
             let store = open_migrated(&load()?).await?;
             let result = crate::auth::cli::users(store.as_ref(), action).await;
@@ -232,7 +315,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let store = store::connect(&config)
                 .await
                 .context("cannot open the database")?;
-            let result = migrate(store.as_ref(), action).await;
+            let result = migrate(store.as_ref(), action, &config).await;
             store.close().await;
             result
         }
@@ -257,8 +340,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Opens the database for an administrative command; the schema must be current (in
-/// development, pending migrations are applied as `serve` would).
+/// development, pending migrations are applied as `serve` would). Only `serve` and
+/// `migrate` create a database: run anywhere else, a command would otherwise make a new
+/// empty one, and its keys or users would be ones the server never sees.
 async fn open_migrated(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(file) = store::sqlite_file(&config.database_url()) {
+        if !file.exists() {
+            let shown = std::path::absolute(&file).unwrap_or(file);
+            bail!(
+                "no database at {}; run this where the server runs, point --data-dir or TRAWL_DATABASE_URL at its database, or create one with `trawl migrate up`",
+                shown.display()
+            );
+        }
+    }
     let store = store::connect(config)
         .await
         .context("cannot open the database")?;
@@ -286,13 +380,16 @@ fn check_secret(config: &Config) -> Result<(), ConfigError> {
     secret::check_strength(value).map_err(|rule| ConfigError::new("TRAWL_SECRET", rule))
 }
 
-async fn migrate(store: &dyn Store, action: MigrateAction) -> anyhow::Result<()> {
+async fn migrate(store: &dyn Store, action: MigrateAction, config: &Config) -> anyhow::Result<()> {
     match action {
         MigrateAction::Up => {
             let applied = store.migrate_up().await?;
             eprintln!("applied {} migration(s) {:?}", applied.len(), applied);
         }
-        MigrateAction::Down { steps } => {
+        MigrateAction::Down { steps, yes } => {
+            if config.env.is_strict() && !yes {
+                confirm_down(store, steps, config).await?;
+            }
             let reverted = store.migrate_down(steps).await?;
             eprintln!("reverted {} migration(s) {:?}", reverted.len(), reverted);
         }
@@ -306,6 +403,43 @@ async fn migrate(store: &dyn Store, action: MigrateAction) -> anyhow::Result<()>
                 println!("{:>6}  {:<8} {}", m.version, state, m.description);
             }
         }
+    }
+    Ok(())
+}
+
+/// Reverting drops tables and their rows: in staging and production an operator says
+/// yes on a terminal, or gives `--yes`.
+async fn confirm_down(store: &dyn Store, steps: usize, config: &Config) -> anyhow::Result<()> {
+    let mut applied: Vec<_> = store
+        .migrations()
+        .await?
+        .into_iter()
+        .filter(|m| m.applied)
+        .collect();
+    applied.sort_by_key(|m| m.version);
+    let doomed: Vec<String> = applied
+        .iter()
+        .rev()
+        .take(steps)
+        .map(|m| format!("{} {}", m.version, m.description))
+        .collect();
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    let what = format!(
+        "migrate down reverts {} in {} ({}) and can delete data",
+        doomed.join(", "),
+        config.env.as_str(),
+        crate::config::redact_url(&config.database_url())
+    );
+    if !std::io::stdin().is_terminal() {
+        bail!("{what}; pass --yes to confirm (there is no terminal to ask on)");
+    }
+    eprint!("{what}. Type yes to go on: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        return Err(Exit::new(1, "migrate down cancelled; nothing was reverted").into());
     }
     Ok(())
 }
@@ -335,6 +469,7 @@ pub async fn prepare_schema(store: &dyn Store, strict: bool, migrate: bool) -> a
 
 async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
     let _guards = telemetry::init_logging(&config);
+    log_environment(&config);
     let store = store::connect(&config)
         .await
         .context("cannot open the database")?;
@@ -370,6 +505,7 @@ async fn worker(
     kinds: Option<Vec<String>>,
 ) -> anyhow::Result<()> {
     let _guards = telemetry::init_logging(&config);
+    log_environment(&config);
     crate::telemetry::metrics();
     let store = store::connect(&config)
         .await

@@ -13,6 +13,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::edge::rate_limit::Policy;
+
+mod environ;
 use crate::secret::Secret;
 
 /// Deployment profile. Staging treats secrets like production.
@@ -98,6 +100,10 @@ pub struct Config {
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     pub rate_limit: RateLimitConfig,
+    /// `TRAWL_*` variables passed over as Kubernetes service links (names only), for
+    /// one log line once logging is up.
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -342,6 +348,9 @@ pub struct DatabaseConfig {
 pub struct RedisConfig {
     /// `TRAWL_REDIS_URL`
     pub url: Option<Secret>,
+    /// `TRAWL_REDIS_CA_FILE`: PEM CA certificates that alone are trusted for a
+    /// `rediss://` server (default: the system's store).
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -625,6 +634,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -852,6 +862,10 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
         c.redis.url = Some(Secret::new(v));
         Ok(())
     }),
+    ("TRAWL_REDIS_CA_FILE", |c, v| {
+        c.redis.ca_file = Some(nonempty_path(v)?);
+        Ok(())
+    }),
     ("TRAWL_LOG", |c, v| {
         c.log.level = v.to_string();
         Ok(())
@@ -1049,6 +1063,26 @@ pub const ENV_VARS: &[(&str, EnvSetter)] = &[
 const ENV_NOT_CONFIG: &[&str] = &["TRAWL_CONFIG"];
 const ENV_NOT_CONFIG_PREFIXES: &[&str] = &["TRAWL_TEST_"];
 
+/// An unknown `TRAWL_*` name, with the setting it most likely meant.
+fn unknown_variable(key: String) -> ConfigError {
+    let known = ENV_VARS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(ENV_NOT_CONFIG.iter().copied());
+    let hint = match key.as_str() {
+        "TRAWL_PORT" | "TRAWL_HOST" | "TRAWL_ADDR" | "TRAWL_LISTEN" => {
+            "; the listen address is TRAWL_BIND=host:port".to_string()
+        }
+        _ => environ::nearest(&key, known)
+            .map(|name| format!("; did you mean {name}?"))
+            .unwrap_or_default(),
+    };
+    ConfigError::new(
+        key,
+        format!("unknown variable{hint} (see .env.example for the supported ones)"),
+    )
+}
+
 impl Config {
     /// Loads the configuration from an optional file, the given environment and the
     /// command-line overrides, then validates it.
@@ -1084,10 +1118,20 @@ impl Config {
         &mut self,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), ConfigError> {
+        let mut rust_log = None;
         let mut vars: Vec<(String, String)> = env
             .into_iter()
-            .filter(|(k, _)| k.starts_with("TRAWL_"))
+            .filter(|(k, v)| {
+                if k == "RUST_LOG" {
+                    rust_log = Some(v.clone());
+                }
+                k.starts_with("TRAWL_")
+            })
             .collect();
+        // The usual Rust variable, for operators who set it out of habit; Trawl's own wins.
+        if let Some(level) = rust_log.filter(|_| !vars.iter().any(|(k, _)| k == "TRAWL_LOG")) {
+            self.log.level = level;
+        }
         // Apply in a fixed order so errors are deterministic. By name only, and stable:
         // when a name is given twice the later value wins, whatever the values are
         // (sorting the pairs let the larger value win, so a caller's override of a
@@ -1100,10 +1144,13 @@ impl Config {
                 continue;
             }
             let Some((_, set)) = ENV_VARS.iter().find(|(name, _)| *name == key) else {
-                return Err(ConfigError::new(
-                    key,
-                    "unknown variable (see .env.example for the supported ones)",
-                ));
+                // A Service named `trawl` makes Kubernetes inject `TRAWL_PORT=tcp://…`
+                // and friends into every pod; refusing them would crash-loop the pod.
+                if environ::is_service_link(&key, &value) {
+                    self.ignored_env.push(key);
+                    continue;
+                }
+                return Err(unknown_variable(key));
             };
             set(self, &value).map_err(|rule| ConfigError::new(&key, rule))?;
         }
@@ -1153,6 +1200,17 @@ impl Config {
                     "must start with redis:// or rediss://",
                 ));
             }
+        }
+        let tls_redis = self
+            .redis
+            .url
+            .as_ref()
+            .is_some_and(|u| u.expose().starts_with("rediss://"));
+        if self.redis.ca_file.is_some() && !tls_redis {
+            return Err(ConfigError::new(
+                "redis.ca_file",
+                "applies to a rediss:// TRAWL_REDIS_URL only",
+            ));
         }
         if let Some(url) = &self.server.public_url {
             parse_public_url(url.as_str()).map_err(|r| ConfigError::new("server.public_url", r))?;
@@ -1652,6 +1710,46 @@ mod tests {
         let err =
             Config::load(None, env(&[("TRAWL_BINDD", "x")]), &Overrides::default()).unwrap_err();
         assert_eq!(err.key, "TRAWL_BINDD");
+        assert!(
+            err.rule.contains("did you mean TRAWL_BIND?"),
+            "{}",
+            err.rule
+        );
+    }
+
+    #[test]
+    fn kubernetes_service_links_are_passed_over_and_listed() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("TRAWL_PORT", "tcp://10.0.0.1:3002"),
+                ("TRAWL_SERVICE_HOST", "10.0.0.1"),
+                ("TRAWL_BIND", "0.0.0.0:3002"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.ignored_env, ["TRAWL_PORT", "TRAWL_SERVICE_HOST"]);
+        assert_eq!(c.server.bind.port(), 3002);
+        let err =
+            Config::load(None, env(&[("TRAWL_PORT", "8080")]), &Overrides::default()).unwrap_err();
+        assert!(err.rule.contains("TRAWL_BIND"), "{}", err.rule);
+    }
+
+    #[test]
+    fn rust_log_sets_the_filter_unless_trawl_log_does() {
+        let load = |pairs: &[(&str, &str)]| {
+            Config::load(None, env(pairs), &Overrides::default())
+                .unwrap()
+                .log
+                .level
+        };
+        assert_eq!(load(&[("RUST_LOG", "debug")]), "debug");
+        assert_eq!(
+            load(&[("RUST_LOG", "debug"), ("TRAWL_LOG", "warn")]),
+            "warn"
+        );
+        assert_eq!(load(&[]), "info");
     }
 
     #[test]

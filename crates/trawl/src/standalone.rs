@@ -1,6 +1,9 @@
-//! `trawl scrape` and `trawl crawl`: the scraping engine straight from the command line,
-//! with no server and no database. Output goes to stdout (or `--out`); progress and the
-//! summary go to stderr.
+//! `trawl scrape`, `trawl crawl` and `trawl map`: the scraping engine straight from the
+//! command line, with no server and no database. Output goes to stdout (or `--out`);
+//! progress and the summary go to stderr.
+
+mod flags;
+mod reasons;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,39 +12,32 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::cli::Exit;
 use crate::config::Config;
+use crate::crawl::map::MapRequest;
 use crate::crawl::sink::JsonLinesSink;
 use crate::crawl::{CrawlRequest, Crawler, Progress, SitemapMode};
-use crate::error::FieldError;
 use crate::fetch::{FetchError, Fetcher};
 use crate::scrape::{ScrapeOptions, Scraper};
-
-/// What `trawl scrape` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PrintFormat {
-    Markdown,
-    Html,
-    RawHtml,
-    Links,
-    /// The whole document (Markdown, metadata, links, analysis) as JSON.
-    Json,
-}
+use flags::{api_formats, parse_duration, FetchFlags, FlagNames, Format};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScrapeArgs {
     /// The page to scrape.
     pub url: String,
-    #[arg(long, value_enum, default_value_t = PrintFormat::Markdown)]
-    pub format: PrintFormat,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
     /// Keep the whole page, not only its main content.
     #[arg(long)]
     pub full_page: bool,
-    /// Total time for the fetch, in milliseconds.
-    #[arg(long)]
-    pub timeout: Option<u64>,
+    /// Time limit for the fetch, with its unit: `1500ms`, `30s`.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub fetch: FetchFlags,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -66,9 +62,9 @@ pub struct CrawlArgs {
     /// Pages fetched at once.
     #[arg(long)]
     pub concurrency: Option<u32>,
-    /// Seconds between two requests to one host.
-    #[arg(long)]
-    pub delay: Option<f64>,
+    /// Least time between two requests to one host, with its unit: `500ms`, `2s`.
+    #[arg(long, value_parser = parse_duration)]
+    pub delay: Option<Duration>,
     #[arg(long, value_enum, default_value_t = SitemapArg::Include)]
     pub sitemap: SitemapArg,
     /// Follow links to the whole domain, not only below the start path.
@@ -80,9 +76,45 @@ pub struct CrawlArgs {
     /// Keep the whole page, not only its main content.
     #[arg(long)]
     pub full_page: bool,
-    /// Formats of each document (markdown, html, rawHtml, links, images, analysis).
-    #[arg(long, value_delimiter = ',', default_value = "markdown")]
-    pub formats: Vec<String>,
+    /// What each document holds, comma-separated (`json` is the whole document).
+    #[arg(
+        long,
+        alias = "formats",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "markdown"
+    )]
+    pub format: Vec<Format>,
+    /// Time limit for each page's fetch, with its unit: `1500ms`, `30s`.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub fetch: FetchFlags,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MapArgs {
+    /// The site's start page.
+    pub url: String,
+    /// URLs to list at most.
+    #[arg(long, default_value_t = crate::crawl::map::DEFAULT_LIMIT)]
+    pub limit: u64,
+    /// Only URLs containing this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long, value_enum, default_value_t = SitemapArg::Include)]
+    pub sitemap: SitemapArg,
+    /// List subdomains' URLs too.
+    #[arg(long)]
+    pub subdomains: bool,
+    /// `links`: one URL per line; `json`: the API's `links` array, with titles.
+    #[arg(long, value_enum, default_value_t = Format::Links)]
+    pub format: Format,
+    /// Time limit for the whole map, with its unit: `10s`, `1m`.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub fetch: FetchFlags,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,12 +124,19 @@ pub enum SitemapArg {
     Only,
 }
 
-fn field_errors(errors: Vec<FieldError>) -> anyhow::Error {
-    let list: Vec<String> = errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.rule))
-        .collect();
-    anyhow::anyhow!("invalid options: {}", list.join("; "))
+impl From<SitemapArg> for SitemapMode {
+    fn from(arg: SitemapArg) -> SitemapMode {
+        match arg {
+            SitemapArg::Include => SitemapMode::Include,
+            SitemapArg::Skip => SitemapMode::Skip,
+            SitemapArg::Only => SitemapMode::Only,
+        }
+    }
+}
+
+/// Whole milliseconds, for the API's `timeout` fields.
+fn millis(d: Option<Duration>) -> Option<u64> {
+    d.map(|d| d.as_millis().try_into().unwrap_or(u64::MAX))
 }
 
 /// One line for a failed fetch: its code and message (which carries any hint).
@@ -106,26 +145,18 @@ fn fetch_failure(e: &FetchError) -> anyhow::Error {
 }
 
 pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {
+    let names = FlagNames { lists: &[] };
     let url = crate::crawl::options::parse_http_url("url", &args.url)
-        .map_err(|e| field_errors(vec![e]))?;
-    let format_name = match args.format {
-        PrintFormat::Markdown | PrintFormat::Json => "markdown",
-        PrintFormat::Html => "html",
-        PrintFormat::RawHtml => "rawHtml",
-        PrintFormat::Links => "links",
-    };
-    let mut formats = vec![json!(format_name)];
-    if args.format == PrintFormat::Json {
-        formats.extend([json!("links"), json!("analysis")]);
-    }
+        .map_err(|e| names.error(vec![e]))?;
     let options = ScrapeOptions {
-        formats: Some(formats),
+        formats: Some(api_formats(&[args.format])),
         only_main_content: !args.full_page,
-        timeout: args.timeout,
+        timeout: millis(args.timeout),
+        headers: args.fetch.header_map(),
         ..Default::default()
     };
-    let plan = options.validate("").map_err(field_errors)?;
-    let scraper = Scraper::new(Fetcher::new(&config.fetch)?);
+    let plan = options.validate("").map_err(|e| names.error(e))?;
+    let scraper = Scraper::new(Fetcher::new(&args.fetch.fetch_config(&config.fetch))?);
     let scraped = scraper
         .scrape(&url, &plan)
         .await
@@ -133,15 +164,23 @@ pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {
     let doc = scraped.document.for_formats(&plan);
     let mut out = std::io::stdout().lock();
     match args.format {
-        PrintFormat::Markdown => writeln!(out, "{}", doc.markdown.unwrap_or_default())?,
-        PrintFormat::Html => writeln!(out, "{}", doc.html.unwrap_or_default())?,
-        PrintFormat::RawHtml => writeln!(out, "{}", doc.raw_html.unwrap_or_default())?,
-        PrintFormat::Links => {
-            for l in doc.links.unwrap_or_default() {
+        Format::Markdown => writeln!(out, "{}", doc.markdown.unwrap_or_default())?,
+        Format::Html => writeln!(out, "{}", doc.html.unwrap_or_default())?,
+        Format::RawHtml => writeln!(out, "{}", doc.raw_html.unwrap_or_default())?,
+        Format::Links | Format::Images => {
+            let list = match args.format {
+                Format::Links => doc.links,
+                _ => doc.images,
+            };
+            for l in list.unwrap_or_default() {
                 writeln!(out, "{l}")?;
             }
         }
-        PrintFormat::Json => {
+        Format::Analysis => {
+            serde_json::to_writer_pretty(&mut out, &doc.analysis)?;
+            writeln!(out)?;
+        }
+        Format::Json => {
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
@@ -154,6 +193,49 @@ pub async fn scrape(config: &Config, args: ScrapeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn map(config: &Config, args: MapArgs) -> anyhow::Result<()> {
+    let names = FlagNames { lists: &[] };
+    if !matches!(args.format, Format::Links | Format::Json) {
+        bail!("invalid options: --format: map prints `links` (one URL per line) or `json`");
+    }
+    // Through JSON, as the API reads it, so the request keeps the API's defaults.
+    let request = MapRequest::from_json(&serde_json::json!({
+        "url": args.url,
+        "search": args.search,
+        "sitemap": SitemapMode::from(args.sitemap),
+        "includeSubdomains": args.subdomains,
+        "limit": args.limit,
+        "timeout": millis(args.timeout),
+    }))
+    .map_err(|e| names.error(vec![e]))?;
+    let mut plan = request.validate().map_err(|e| names.error(e))?;
+    if let Some(headers) = args.fetch.header_map() {
+        let checked = ScrapeOptions {
+            headers: Some(headers),
+            ..Default::default()
+        }
+        .validate("")
+        .map_err(|e| names.error(e))?;
+        plan.headers = checked.headers;
+    }
+    let fetch = args.fetch.fetch_config(&config.fetch);
+    let scraper = Scraper::new(Fetcher::new(&fetch)?);
+    let links = crate::crawl::map::map_site(&scraper, &fetch.user_agent, &plan)
+        .await
+        .map_err(|e| fetch_failure(&e))?;
+    let mut out = std::io::stdout().lock();
+    if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &links)?;
+        writeln!(out)?;
+    } else {
+        for link in &links {
+            writeln!(out, "{}", link["url"].as_str().unwrap_or_default())?;
+        }
+    }
+    eprintln!("{} URLs", links.len());
+    Ok(())
+}
+
 pub async fn crawl(config: &Config, args: CrawlArgs) -> anyhow::Result<()> {
     let request = CrawlRequest {
         url: args.url.clone(),
@@ -163,36 +245,33 @@ pub async fn crawl(config: &Config, args: CrawlArgs) -> anyhow::Result<()> {
         exclude_paths: args.exclude.clone(),
         crawl_entire_domain: args.entire_domain,
         allow_subdomains: args.subdomains,
-        sitemap: match args.sitemap {
-            SitemapArg::Include => SitemapMode::Include,
-            SitemapArg::Skip => SitemapMode::Skip,
-            SitemapArg::Only => SitemapMode::Only,
-        },
-        delay: args.delay,
+        sitemap: args.sitemap.into(),
+        delay: args.delay.map(|d| d.as_secs_f64()),
         max_concurrency: args.concurrency,
         scrape_options: ScrapeOptions {
-            formats: Some(
-                args.formats
-                    .iter()
-                    .map(|f| Value::from(f.as_str()))
-                    .collect(),
-            ),
+            formats: Some(api_formats(&args.format)),
             only_main_content: !args.full_page,
+            timeout: millis(args.timeout),
+            headers: args.fetch.header_map(),
             ..Default::default()
         },
         ..Default::default()
     };
-    let plan = request.validate(&config.crawl).map_err(field_errors)?;
+    let names = FlagNames {
+        lists: &[
+            ("includePaths", "--include", args.include.as_slice()),
+            ("excludePaths", "--exclude", args.exclude.as_slice()),
+        ],
+    };
+    let plan = request
+        .validate(&config.crawl)
+        .map_err(|e| names.error(e))?;
     let scrape_plan = plan.scrape.clone();
-    let scraper = Scraper::new(Fetcher::new(&config.fetch)?);
+    let fetch = args.fetch.fetch_config(&config.fetch);
+    let scraper = Scraper::new(Fetcher::new(&fetch)?);
     let progress = Arc::new(Progress::default());
-    let crawler = Crawler::new(
-        plan,
-        scraper,
-        &config.fetch.user_agent,
-        Arc::clone(&progress),
-    );
-    let sink: Arc<dyn crate::crawl::CrawlSink> = match &args.out {
+    let crawler = Crawler::new(plan, scraper, &fetch.user_agent, Arc::clone(&progress));
+    let out: Arc<dyn crate::crawl::CrawlSink> = match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
@@ -206,19 +285,12 @@ pub async fn crawl(config: &Config, args: CrawlArgs) -> anyhow::Result<()> {
             scrape_plan,
         )),
     };
+    let tally = Arc::new(reasons::Reasons::new(out));
     let cancel = CancellationToken::new();
-    {
-        // Ctrl-C stops the crawl; what is done is kept.
-        let cancel = cancel.clone();
-        let stop = crate::app::shutdown_signal();
-        tokio::spawn(async move {
-            stop.await;
-            cancel.cancel();
-        });
-    }
+    let interrupted = tokio::spawn(stop_on_signal(cancel.clone()));
     let started = Instant::now();
     let reporter = tokio::spawn(report_progress(Arc::clone(&progress), started));
-    let summary = crawler.run(sink, None, cancel).await;
+    let summary = crawler.run(tally.clone(), None, cancel).await;
     reporter.abort();
     let _ = reporter.await;
     let summary = summary?;
@@ -232,7 +304,43 @@ pub async fn crawl(config: &Config, args: CrawlArgs) -> anyhow::Result<()> {
         summary.discovered,
         if summary.cancelled { ", interrupted" } else { "" }
     );
+    if summary.failed > 0 || summary.completed == 0 {
+        for line in tally.lines() {
+            eprintln!("  {line}");
+        }
+    }
+    // Every line written is whole: the sink writes and flushes documents a batch at a
+    // time, and the crawl has returned, so nothing is half-written.
+    if summary.cancelled {
+        // Only the signal task cancels, and it has returned or is about to.
+        if let Some(status) = interrupted.await.ok().flatten() {
+            return Err(Exit::quiet(status).into());
+        }
+    } else {
+        interrupted.abort();
+    }
+    if summary.completed == 0 {
+        return Err(Exit::new(1, "nothing was crawled").into());
+    }
     Ok(())
+}
+
+/// Cancels the crawl on SIGINT (Ctrl-C) or SIGTERM, and gives the exit status a shell
+/// expects after it: 128 + the signal's number.
+async fn stop_on_signal(cancel: CancellationToken) -> Option<u8> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return None;
+    };
+    let status = tokio::select! {
+        _ = int.recv() => 130,
+        _ = term.recv() => 143,
+    };
+    cancel.cancel();
+    Some(status)
 }
 
 /// A progress bar on a terminal; a plain line every two seconds otherwise.

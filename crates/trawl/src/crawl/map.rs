@@ -62,6 +62,8 @@ pub struct MapPlan {
     pub ignore_query_parameters: bool,
     pub limit: u64,
     pub timeout: Duration,
+    /// Request headers for the start page (the CLI's `--header`; the API has none).
+    pub headers: Vec<(String, String)>,
 }
 
 impl MapRequest {
@@ -93,6 +95,7 @@ impl MapRequest {
                 ignore_query_parameters: self.ignore_query_parameters,
                 limit,
                 timeout: Duration::from_millis(timeout),
+                headers: Vec::new(),
             }),
             _ => Err(errors),
         }
@@ -165,12 +168,13 @@ async fn discover(
 ) -> Result<Found, FetchError> {
     let mut found: Found = Vec::new();
     if plan.sitemap != SitemapMode::Only {
-        let links_only = ScrapeOptions {
+        let mut links_only = ScrapeOptions {
             formats: Some(vec![json!("links")]),
             ..Default::default()
         }
         .validate("")
         .expect("the links format is valid");
+        links_only.headers = plan.headers.clone();
         let page = scraper.scrape(&plan.start, &links_only).await?;
         let m = &page.document.metadata;
         found.push((

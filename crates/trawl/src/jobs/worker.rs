@@ -527,9 +527,19 @@ impl Inner {
                 Outcome::Discarded { .. } => "discarded",
                 Outcome::Cancelled { .. } => "cancelled",
             };
-            if let Outcome::Retry { error, .. } | Outcome::Discarded { error, .. } = &f.outcome {
-                tracing::info!(job = %f.id, kind = %f.kind, attempt = f.attempt, outcome, %error,
-                    "job attempt failed");
+            let duration_ms = f.elapsed.as_millis() as u64;
+            match &f.outcome {
+                Outcome::Retry { error, .. } => {
+                    tracing::info!(job = %f.id, kind = %f.kind, attempt = f.attempt, outcome,
+                        duration_ms, %error, "job attempt failed; it will be retried");
+                }
+                Outcome::Discarded { error, .. } => {
+                    tracing::info!(job = %f.id, kind = %f.kind, state = outcome,
+                        attempt = f.attempt, duration_ms, %error, "job finished");
+                }
+                // Finished for good: one line an operator can follow a job to.
+                _ => tracing::info!(job = %f.id, kind = %f.kind, state = outcome,
+                    attempt = f.attempt, duration_ms, "job finished"),
             }
             metrics::histogram!("trawl_job_duration_seconds", "kind" => f.kind.clone())
                 .record(f.elapsed.as_secs_f64());

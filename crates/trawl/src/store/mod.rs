@@ -91,6 +91,16 @@ pub fn migrations_current(list: &[MigrationInfo]) -> bool {
     list.iter().all(|m| m.applied && m.known)
 }
 
+/// The file a SQLite URL names; `None` for PostgreSQL, an in-memory database or a URL
+/// that does not parse (connecting says what is wrong with it).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if DatabaseKind::of(url).ok()? != DatabaseKind::Sqlite || url.contains("memory") {
+        return None;
+    }
+    let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
+}
+
 /// Opens the configured database. SQLite files (and their folder) are created.
 pub async fn connect(config: &Config) -> StoreResult<Arc<dyn Store>> {
     let url = config.database_url();

@@ -41,6 +41,8 @@ fn with_stdin(cmd: &mut Command, input: &str) -> (i32, String, String) {
 #[test]
 fn auth_cli_creates_an_admin_and_keys_prints_only_the_key_and_revokes() {
     let dir = tempfile::tempdir().unwrap();
+    // Only `serve` and `migrate` create the database the other commands use.
+    assert_eq!(run(trawl(dir.path()).args(["migrate", "up"])).0, 0);
     let (code, out, err) = with_stdin(
         trawl(dir.path()).args([
             "users",
@@ -116,6 +118,7 @@ fn auth_cli_creates_an_admin_and_keys_prints_only_the_key_and_revokes() {
 #[test]
 fn auth_cli_audit_verify_names_the_first_tampered_row() {
     let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(trawl(dir.path()).args(["migrate", "up"])).0, 0);
     for name in ["a", "b", "c"] {
         let (code, _, err) =
             run(trawl(dir.path()).args(["keys", "create", "--team", "default", "--name", name]));

@@ -114,7 +114,7 @@ async fn scrape_failures_print_one_line_with_their_code_and_exit_with_status_2()
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("url: must be an absolute http or https URL"),
+        err.contains("URL: must be an absolute http or https URL"),
         "{err}"
     );
 
@@ -211,7 +211,7 @@ async fn crawl_prints_plain_progress_lines_when_stderr_is_not_a_terminal() {
         "10",
         "--entire-domain",
         "--delay",
-        "0.25",
+        "250ms",
     ]))
     .await;
     assert_eq!(code, 0, "{err}");
@@ -244,12 +244,13 @@ async fn crawl_refuses_bad_options_naming_each_field() {
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert!(err.starts_with("trawl: invalid options: "), "{err}");
-    for field in ["url", "limit", "includePaths[0]"] {
-        assert!(
-            err.contains(&format!("{field}: ")),
-            "{field} not named in {err}"
-        );
+    for flag in ["URL: ", "--limit: ", "--include \"(\": "] {
+        assert!(err.contains(flag), "{flag} not named in {err}");
     }
+    assert!(
+        !err.contains("includePaths"),
+        "the flag, not the API field: {err}"
+    );
 }
 
 /// Runs a ten-page crawl (two and a half seconds) on a pseudo-terminal with `TERM` set to
@@ -258,7 +259,7 @@ async fn crawl_on_a_terminal(site: &TestSite, term: Option<&str>) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("results.jsonl");
     let command = format!(
-        "{} crawl {} --limit 10 --entire-domain --delay 0.25 --out {}",
+        "{} crawl {} --limit 10 --entire-domain --delay 250ms --out {}",
         env!("CARGO_BIN_EXE_trawl"),
         site.url("/p/0.html"),
         out_file.display()
@@ -306,4 +307,198 @@ async fn crawl_draws_a_progress_bar_on_a_terminal_and_lines_where_it_cannot_draw
     let drawn = crawl_on_a_terminal(&site, None).await;
     assert!(drawn.contains("crawl: "), "no progress at all: {drawn:?}");
     assert!(!drawn.contains("\u{1b}["), "{drawn:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_that_crawls_nothing_prints_each_reason_with_an_example_and_exits_1() {
+    let site = TestSite::start(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let start = site.url("/p/0.html");
+
+    // Loopback is not opened: the start page is refused before any request.
+    let (code, out, err) = run(trawl(dir.path())
+        .env_remove("TRAWL_FETCH_ALLOW")
+        .args(["crawl", &start, "--limit", "5"]))
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("crawled 0 pages"), "{err}");
+    assert!(
+        err.contains(&format!("SCRAPE_BLOCKED_ADDRESS ×1, e.g. {start} ("))
+            && err.contains("TRAWL_FETCH_ALLOW"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some("trawl: nothing was crawled"),
+        "{err}"
+    );
+
+    // A start page that answers an error status.
+    let missing = site.url("/nowhere.html");
+    let (code, out, err) =
+        run(trawl(dir.path()).args(["crawl", &missing, "--sitemap", "skip"])).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("×1, e.g. {missing} (")) && err.contains("404"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_a_crawl_with_status_130_and_only_whole_lines_written() {
+    let site = TestSite::start(40).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = trawl(dir.path())
+        .args([
+            "crawl",
+            &site.url("/p/0.html"),
+            "--limit",
+            "40",
+            "--entire-domain",
+            "--delay",
+            "150ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut written = String::new();
+    // Three documents in, press Ctrl-C.
+    while written.lines().count() < 3 {
+        let n = tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut written)
+            .await
+            .unwrap();
+        assert!(n > 0, "the crawl ended before three documents: {written}");
+    }
+    let pid = child.id().unwrap().to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    tokio::io::AsyncReadExt::read_to_string(&mut stdout, &mut written)
+        .await
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        written.ends_with('\n'),
+        "the last line is whole: {written:?}"
+    );
+    let docs = documents(&written);
+    assert!(docs.len() >= 3 && docs.len() < 40, "{}", docs.len());
+    assert!(err.contains(", interrupted"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrape_crawl_and_map_share_one_vocabulary_and_errors_name_the_flag() {
+    let site = TestSite::start(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let page = site.url("/p/1.html");
+
+    // One spelling of each format everywhere; the API's spelling is accepted too.
+    let (code, raw, err) =
+        run(trawl(dir.path()).args(["scrape", &page, "--format", "raw-html"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(raw.contains("<html"), "{raw}");
+    let (code, same, _) =
+        run(trawl(dir.path()).args(["scrape", &page, "--format", "rawHtml"])).await;
+    assert_eq!((code, &same), (0, &raw));
+    let (code, out, err) = run(trawl(dir.path()).args([
+        "crawl",
+        &page,
+        "--limit",
+        "2",
+        "--entire-domain",
+        "--format",
+        "raw-html,links",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    for doc in documents(&out) {
+        assert!(
+            doc["rawHtml"].is_string() && doc["links"].is_array(),
+            "{doc}"
+        );
+        assert!(doc.get("markdown").is_none(), "{doc}");
+    }
+    let (code, _, err) =
+        run(trawl(dir.path()).args(["scrape", &page, "--format", "rawhtml"])).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("'--format <FORMAT>'") && err.contains("raw-html"),
+        "{err}"
+    );
+
+    // Durations carry their unit; a bare number is refused, not guessed.
+    let (code, _, err) = run(trawl(dir.path()).args(["crawl", &page, "--delay", "2"])).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--delay") && err.contains("2ms or 2s"),
+        "{err}"
+    );
+    let (code, _, err) = run(trawl(dir.path()).args(["crawl", &page, "--concurrency", "0"])).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("--concurrency: must be between"), "{err}");
+    let (code, _, err) = run(trawl(dir.path()).args(["scrape", &page, "--timeout", "1ms"])).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--timeout: ") && !err.contains("scrapeOptions"),
+        "{err}"
+    );
+
+    // --header and --user-agent reach the site.
+    let (code, seen, err) = run(trawl(dir.path()).args([
+        "scrape",
+        &site.url("/headers"),
+        "--format",
+        "raw-html",
+        "--header",
+        "X-Trawl-Test: one",
+        "-H",
+        "Accept-Language: fr",
+        "--user-agent",
+        "OpsBot/2.0",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let seen: Value = serde_json::from_str(seen.trim()).expect("the site echoes headers as JSON");
+    assert_eq!(seen["x-trawl-test"], "one", "{seen}");
+    assert_eq!(seen["accept-language"], "fr", "{seen}");
+    assert_eq!(seen["user-agent"], "OpsBot/2.0", "{seen}");
+    let (code, _, err) =
+        run(trawl(dir.path()).args(["scrape", &page, "--header", "nocolon"])).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--header") && err.contains("Name: value"),
+        "{err}"
+    );
+
+    // `trawl map` lists the site's URLs, one per line or as the API's JSON.
+    let (code, out, err) =
+        run(trawl(dir.path()).args(["map", &site.url("/"), "--user-agent", "OpsBot/2.0"])).await;
+    assert_eq!(code, 0, "{err}");
+    let urls: Vec<&str> = out.lines().collect();
+    assert!(urls.contains(&page.as_str()), "{out}");
+    assert!(urls.iter().all(|u| u.starts_with(&site.base)), "{out}");
+    let (code, out, err) =
+        run(trawl(dir.path()).args(["map", &site.url("/"), "--format", "json", "--limit", "3"]))
+            .await;
+    assert_eq!(code, 0, "{err}");
+    let links: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(links.len(), 3, "{out}");
+    assert!(links.iter().all(|l| l["url"].is_string()), "{out}");
+    let (code, _, err) =
+        run(trawl(dir.path()).args(["map", &site.url("/"), "--format", "markdown"])).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("--format"), "{err}");
+    let (code, _, err) =
+        run(trawl(dir.path()).args(["map", "ftp://example.com/", "--limit", "0"])).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("URL: ") && err.contains("--limit: "), "{err}");
 }

@@ -26,6 +26,7 @@ mod jobs;
 mod jobs_process;
 mod negative;
 mod openapi;
+mod operator_process;
 mod process;
 mod schedules;
 mod sdk;

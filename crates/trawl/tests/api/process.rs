@@ -8,14 +8,16 @@ use serde_json::Value;
 
 use crate::helpers::{exit_and_output, trawl_bin as trawl};
 
-const STRONG: &str = "b1Xq9vLr2mZt7Kc4Wn8Hs3Pd6Jf0Ya5Ue-Ri_Oo1Gg2Tt";
+pub(crate) const STRONG: &str = "b1Xq9vLr2mZt7Kc4Wn8Hs3Pd6Jf0Ya5Ue-Ri_Oo1Gg2Tt";
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
     exit_and_output(cmd.output().expect("run trawl"))
 }
 
 /// Starts `serve` and waits for the line that says where it listens.
-fn start_server(cmd: &mut Command) -> (Child, String, BufReader<std::process::ChildStdout>) {
+pub(crate) fn start_server(
+    cmd: &mut Command,
+) -> (Child, String, BufReader<std::process::ChildStdout>) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -43,7 +45,7 @@ fn start_server(cmd: &mut Command) -> (Child, String, BufReader<std::process::Ch
     panic!("server did not say where it listens");
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     let ok = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -52,7 +54,7 @@ fn sigterm(child: &Child) {
     assert!(ok);
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> i32 {
+pub(crate) fn wait_exit(child: &mut Child, limit: Duration) -> i32 {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().unwrap() {

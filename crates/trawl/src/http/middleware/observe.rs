@@ -35,7 +35,15 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
             .get::<MatchedPath>()
             .map_or("unmatched", MatchedPath::as_str),
     );
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    // Who asked: the socket peer, or the client a trusted proxy names (as rate limits see it).
+    let client = crate::edge::client_ip::client_ip(
+        peer,
+        req.headers(),
+        &state.config.server.trusted_proxies,
+    )
+    .map(|ip| ip.to_string())
+    .unwrap_or_default();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route, client = %client);
     let limit = Duration::from_secs(state.config.server.request_timeout_secs);
 
     let id_header = HeaderValue::from_str(&id).ok();
