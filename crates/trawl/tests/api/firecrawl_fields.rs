@@ -296,7 +296,7 @@ fn batch_fields() -> Vec<(&'static str, Value, Want)> {
             json!(true),
             Honoured(
                 "v2.rs",
-                "a_batch_scrape_reports_invalid_urls_and_refuses_a_reused_key",
+                "a_batch_scrape_reports_invalid_urls_and_a_reused_key_gets_the_same_batch",
             ),
         ),
         (
