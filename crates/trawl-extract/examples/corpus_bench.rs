@@ -4,6 +4,10 @@
 //! usage: `cargo run --release -p trawl-extract --example corpus_bench -- [ROUNDS] [NAME=DIR]...`
 //! where each DIR holds one `PAGE.txt` per corpus page (see `bench/extract/run.sh`).
 
+// The service's allocator (crates/trawl/src/main.rs): extraction is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../tests/corpus/score.rs"]
 mod score;
 

@@ -11,7 +11,7 @@ use scraper::{Html, Node};
 
 use super::rules::{always_dropped, rule, Named};
 use super::{body_of, is_block, parse_selectors};
-use crate::document::dom::{attr, key_attrs, raw_text, style_hides};
+use crate::document::dom::{attr, key_attrs, raw_text, style_hides, KeyAttrs};
 use crate::document::ExtractOptions;
 
 /// Below this much text outside them (non-link bytes), comments are the page and stay.
@@ -93,7 +93,10 @@ impl Pruner {
                         }
                     }
                     Node::Element(el) => {
-                        if n != body && self.hard_drops(n, el) {
+                        // One scan of the attribute list serves both the hard drops and
+                        // the rules.
+                        let attrs = key_attrs(el);
+                        if n != body && self.hard_drops_with(n, el, &attrs) {
                             hard.push(n.id());
                             skip_until = Some(n.id());
                             continue;
@@ -101,7 +104,11 @@ impl Pruner {
                         if el.name.local == local_name!("a") {
                             link_depth += 1;
                         }
-                        let kind = if n == body { Named::Plain } else { rule(n, el) };
+                        let kind = if n == body {
+                            Named::Plain
+                        } else {
+                            rule(n, el, &attrs)
+                        };
                         let index = (kind != Named::Plain).then(|| {
                             ruled.push(Ruled {
                                 id: n.id(),
@@ -185,10 +192,13 @@ impl Pruner {
 
     /// Drops that hold in either mode: non-content elements, hidden ones, excluded ones.
     fn hard_drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
+        always_dropped(el) || self.hard_drops_with(node, el, &key_attrs(el))
+    }
+
+    fn hard_drops_with(&self, node: NodeRef<'_, Node>, el: &Element, attrs: &KeyAttrs<'_>) -> bool {
         if always_dropped(el) {
             return true;
         }
-        let attrs = key_attrs(el);
         if attrs.hidden || attrs.aria_hidden || attrs.style.is_some_and(style_hides) {
             return true;
         }
@@ -219,8 +229,13 @@ impl Pruner {
             let mut prose: FxHashMap<NodeId, usize> =
                 FxHashMap::with_capacity_and_hasher(256, Default::default());
             let mut leaves = Vec::new();
-            // Per open element: (text, link text, candidate, holds a block).
-            let mut stack: Vec<(usize, usize, Option<NodeId>, bool)> = vec![(0, 0, None, false)];
+            // Elements in document order with whether they have enough element children to
+            // hold a thread: `drop_threads` looks at those alone.
+            let mut parents: Vec<(NodeRef<'_, Node>, bool)> = Vec::new();
+            // Per open element: (text, link text, candidate, holds a block, element
+            // children, index in `parents`).
+            let mut stack: Vec<(usize, usize, Option<NodeId>, bool, usize, usize)> =
+                vec![(0, 0, None, false, 0, usize::MAX)];
             let mut skip_until: Option<NodeId> = None;
             let mut link_depth = 0usize;
             for edge in root.traverse() {
@@ -242,6 +257,9 @@ impl Pruner {
                             }
                         }
                         Node::Element(el) => {
+                            if let Some(parent) = stack.last_mut() {
+                                parent.4 += 1;
+                            }
                             if n != *root && self.drops(n, el) {
                                 skip_until = Some(n.id());
                                 continue;
@@ -258,7 +276,8 @@ impl Pruner {
                                     parent.3 = true;
                                 }
                             }
-                            stack.push((0, 0, candidate, false));
+                            parents.push((n, false));
+                            stack.push((0, 0, candidate, false, 0, parents.len() - 1));
                         }
                         _ => {}
                     },
@@ -267,9 +286,12 @@ impl Pruner {
                             if el.name.local == local_name!("a") {
                                 link_depth = link_depth.saturating_sub(1);
                             }
-                            let (text, links, candidate, holds_block) =
+                            let (text, links, candidate, holds_block, kids, index) =
                                 stack.pop().unwrap_or_default();
                             prose.insert(n.id(), text - links.min(text));
+                            if let Some(parent) = parents.get_mut(index) {
+                                parent.1 = kids >= THREAD_ITEMS;
+                            }
                             if is_block(el) && !holds_block && text > 0 {
                                 leaves.push((n, text - links.min(text)));
                             }
@@ -293,17 +315,23 @@ impl Pruner {
                                     parent.0 += text;
                                     parent.1 += links;
                                 }
-                                None => stack.push((text, links, None, holds_block)),
+                                None => {
+                                    stack.push((text, links, None, holds_block, kids, usize::MAX));
+                                }
                             }
                         }
                     }
                 }
             }
-            let (text, links, _, _) = stack.first().copied().unwrap_or_default();
+            let (text, links, ..) = stack.first().copied().unwrap_or_default();
             if links * 2 < text {
                 self.dropped.extend(found);
             }
-            self.drop_threads(*root, &prose, text - links.min(text));
+            let parents = parents
+                .iter()
+                .filter(|(_, enough)| *enough)
+                .map(|(n, _)| *n);
+            self.drop_threads(parents, &prose, text - links.min(text));
             self.drop_orphan_headings(&headings);
             self.trim_edges(*root, &leaves);
         }
@@ -409,24 +437,21 @@ impl Pruner {
     /// tag and class), each a small block with furniture beside its text (a name, a date, a
     /// reply link), next to an article that stands on its own. Repeated blocks that are the
     /// page (a forum thread, a listing) or that are the article's own paragraphs stay.
-    fn drop_threads(
+    /// `parents` are the visible elements of the content with at least `THREAD_ITEMS`
+    /// element children, in document order.
+    fn drop_threads<'a>(
         &mut self,
-        root: NodeRef<'_, Node>,
+        parents: impl Iterator<Item = NodeRef<'a, Node>>,
         prose: &FxHashMap<NodeId, usize>,
         root_prose: usize,
     ) {
+        // A thread needs an article beside it.
+        if root_prose <= THREAD_ARTICLE_PROSE {
+            return;
+        }
         let prose_of = |n: &NodeRef<'_, Node>| prose.get(&n.id()).copied().unwrap_or(0);
         let mut kids = Vec::new();
-        for node in root.descendants() {
-            if !prose.contains_key(&node.id())
-                || node
-                    .children()
-                    .filter(|c| c.value().is_element())
-                    .nth(THREAD_ITEMS - 1)
-                    .is_none()
-            {
-                continue;
-            }
+        for node in parents {
             kids.clear();
             kids.extend(node.children().filter_map(|c| {
                 let el = c.value().as_element()?;

@@ -6,7 +6,7 @@ use html5ever::local_name;
 use scraper::node::Element;
 use scraper::Node;
 
-use crate::document::dom::{is_html, key_attrs};
+use crate::document::dom::{is_html, key_attrs, KeyAttrs};
 
 /// What a class or id says about an element in main-content mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,7 +216,7 @@ const BOILERPLATE_ROLES: &[&str] = &[
 ];
 
 /// The main-content rule for one (visible) element.
-pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
+pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element, attrs: &KeyAttrs<'_>) -> Named {
     match el.name.local {
         local_name!("nav")
         | local_name!("aside")
@@ -230,7 +230,6 @@ pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
         local_name!("header") if !is_article_header(node) => return Named::Boilerplate,
         _ => {}
     }
-    let attrs = key_attrs(el);
     if attrs.role.is_some_and(|r| {
         BOILERPLATE_ROLES
             .iter()
