@@ -92,7 +92,10 @@ pub(crate) fn scan<'a>(dom: &'a Html, page_url: &Url) -> Scanned<'a> {
             local_name!("h1") if s.h1s.len() < MAX_H1S => {
                 let mut text = String::new();
                 raw_text(node, &mut text);
-                let text = collapse_ws(&text);
+                // Documentation generators end headings with a permalink mark.
+                let text = collapse_ws(&text)
+                    .trim_end_matches(['#', '¶', '§', '\u{200b}', ' '])
+                    .to_owned();
                 if !text.is_empty() && text.len() <= 500 {
                     s.h1s.push(text);
                 }
