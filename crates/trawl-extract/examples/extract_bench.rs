@@ -3,6 +3,10 @@
 //!
 //! usage: `cargo run --release -p trawl-extract --example extract_bench -- SITE_DIR [ROUNDS]`
 
+// The service's allocator (crates/trawl/src/main.rs): extraction is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

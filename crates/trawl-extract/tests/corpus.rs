@@ -16,7 +16,7 @@ use url::Url;
 
 /// Floors: the figures reached, rounded down, so a regression fails CI.
 const MIN_F1: f64 = 0.99;
-const MIN_PRECISION: f64 = 0.99;
+const MIN_PRECISION: f64 = 0.98;
 /// Share of pages whose `metadata.headline` is exactly the headline the page shows.
 const MIN_HEADLINE_ACCURACY: f64 = 0.95;
 /// Below this share of the truth's tokens found, a page counts as an empty result.

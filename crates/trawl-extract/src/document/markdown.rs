@@ -812,7 +812,13 @@ fn longest_run(s: &str, ch: char) -> usize {
 
 /// Writes a link destination; parentheses are percent-encoded so they cannot end it early.
 fn push_destination(out: &mut String, url: &Url) {
-    for c in url.as_str().chars() {
+    let url = url.as_str();
+    // Most URLs need no escape: copied in one piece.
+    if !url.bytes().any(|b| matches!(b, b'(' | b')' | b' ')) {
+        out.push_str(url);
+        return;
+    }
+    for c in url.chars() {
         match c {
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use html5ever::local_name;
+use rustc_hash::FxHashSet;
 use scraper::{Html, Node};
 use url::Url;
 
@@ -91,7 +92,10 @@ pub(crate) fn scan<'a>(dom: &'a Html, page_url: &Url) -> Scanned<'a> {
             local_name!("h1") if s.h1s.len() < MAX_H1S => {
                 let mut text = String::new();
                 raw_text(node, &mut text);
-                let text = collapse_ws(&text);
+                // Documentation generators end headings with a permalink mark.
+                let text = collapse_ws(&text)
+                    .trim_end_matches(['#', '¶', '§', '\u{200b}', ' '])
+                    .to_owned();
                 if !text.is_empty() && text.len() <= 500 {
                     s.h1s.push(text);
                 }
@@ -344,10 +348,18 @@ impl Scanned<'_> {
         if !wanted {
             return Vec::new();
         }
-        let mut seen = HashSet::with_capacity(self.hrefs.len());
+        let mut seen: FxHashSet<String> =
+            FxHashSet::with_capacity_and_hasher(self.hrefs.len(), Default::default());
+        // Navigation repeats the same hrefs: each is resolved once.
+        let mut hrefs_seen: FxHashSet<&str> =
+            FxHashSet::with_capacity_and_hasher(self.hrefs.len(), Default::default());
         let mut out = Vec::with_capacity(self.hrefs.len());
         for href in &self.hrefs {
-            let Ok(mut url) = self.base.join(href.trim()) else {
+            let href = href.trim();
+            if !hrefs_seen.insert(href) {
+                continue;
+            }
+            let Ok(mut url) = self.base.join(href) else {
                 continue;
             };
             if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

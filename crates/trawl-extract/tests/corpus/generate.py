@@ -1127,6 +1127,784 @@ def shape_wiki(rng, lang):
     return page, truth, h1
 
 
+# ---- second batch: shapes written after the rules, to see them on pages not made for them --
+
+IT = {
+    "subj": ["Il sindaco", "I residenti del quartiere", "La giunta regionale", "Il consiglio comunale", "L'azienda dei trasporti",
+             "Gli studenti dell'ateneo", "La protezione civile", "Il museo civico"],
+    "verb": ["ha presentato", "ha contestato", "ha approvato", "ha rinviato", "ha finanziato", "ha inaugurato",
+             "ha sospeso", "ha annunciato"],
+    "obj": ["il nuovo piano del traffico", "la riapertura della biblioteca", "il bilancio del prossimo anno",
+            "uno studio sulla qualità dell'aria", "il restauro del teatro", "le nuove corse notturne",
+            "un progetto di case popolari", "la pista ciclabile sul lungomare"],
+    "tail": ["dopo mesi di discussione", "nonostante le proteste", "martedì sera", "al termine di una lunga seduta",
+             "prima dell'estate", "con fondi europei", "anche se i costi sono aumentati"],
+    "extra": ["I lavori dovrebbero concludersi entro dicembre.", "L'opposizione ha chiesto maggiore trasparenza.",
+              "Il costo stimato è di tre milioni di euro.", "I cittadini potranno inviare osservazioni fino a fine mese."],
+}
+PT = {
+    "subj": ["A prefeitura", "Os moradores do bairro", "O governo estadual", "A câmara municipal", "A universidade",
+             "Os agricultores da região", "A companhia de águas", "O hospital central"],
+    "verb": ["anunciou", "criticou", "aprovou", "adiou", "financiou", "inaugurou", "suspendeu", "apresentou"],
+    "obj": ["o novo plano de mobilidade", "a reforma do mercado municipal", "o orçamento do próximo ano",
+            "um estudo sobre a qualidade da água", "a restauração da igreja matriz", "novas linhas de ônibus",
+            "um programa de moradias populares", "a ciclovia da orla"],
+    "tail": ["depois de meses de debate", "apesar dos protestos", "na terça-feira à noite", "após audiência pública",
+             "antes do verão", "com recursos federais", "embora os custos tenham subido"],
+    "extra": ["As obras devem terminar em dezembro.", "A oposição pediu mais transparência.",
+              "O custo estimado é de dez milhões de reais.", "A população pode enviar sugestões até o fim do mês."],
+}
+NL = {
+    "subj": ["De gemeenteraad", "Bewoners van de wijk", "Het waterschap", "De provincie", "De universiteit",
+             "Boeren in de polder", "Het ziekenhuis", "De vervoerder"],
+    "verb": ["presenteerde", "bekritiseerde", "keurde", "stelde uit", "financierde", "opende", "schortte op", "kondigde aan"],
+    "obj": ["het nieuwe verkeersplan", "de renovatie van de bibliotheek", "de begroting voor volgend jaar",
+            "een onderzoek naar de luchtkwaliteit", "de restauratie van de molen", "nieuwe nachtbussen",
+            "een plan voor betaalbare woningen", "het fietspad langs de dijk"],
+    "tail": ["na maanden van discussie", "ondanks bezwaren", "op dinsdagavond", "na een inspraakavond",
+             "voor de zomer", "met geld uit Den Haag", "hoewel de kosten stegen"],
+    "extra": ["De werkzaamheden duren tot december.", "De oppositie vroeg om meer openheid.",
+              "De kosten worden geschat op drie miljoen euro.", "Inwoners kunnen tot eind van de maand reageren."],
+}
+PL = {
+    "subj": ["Rada miasta", "Mieszkańcy osiedla", "Urząd marszałkowski", "Prezydent miasta", "Politechnika",
+             "Rolnicy z regionu", "Szpital wojewódzki", "Miejskie przedsiębiorstwo komunikacyjne"],
+    "verb": ["przedstawił", "skrytykowali", "zatwierdziła", "odłożyła", "sfinansował", "otworzył", "wstrzymał", "zapowiedział"],
+    "obj": ["nowy plan transportowy", "remont biblioteki publicznej", "budżet na przyszły rok",
+            "badanie jakości powietrza", "renowację starego młyna", "nowe linie nocne",
+            "program tanich mieszkań", "ścieżkę rowerową wzdłuż rzeki"],
+    "tail": ["po miesiącach dyskusji", "mimo protestów", "we wtorek wieczorem", "po konsultacjach społecznych",
+             "przed latem", "ze środków unijnych", "choć koszty wzrosły"],
+    "extra": ["Prace mają potrwać do grudnia.", "Opozycja domaga się większej przejrzystości.",
+              "Koszt oszacowano na dwanaście milionów złotych.", "Mieszkańcy mogą zgłaszać uwagi do końca miesiąca."],
+}
+JA = {
+    "subj": ["市議会は", "地元の住民は", "県の担当者は", "大学の研究チームは", "鉄道会社は", "商店街の組合は"],
+    "verb": ["発表した", "批判した", "承認した", "延期した", "支援した", "公開した"],
+    "obj": ["新しい交通計画を", "図書館の改修を", "来年度の予算案を", "大気汚染の調査結果を", "古い橋の修復を", "夜間バスの運行を"],
+    "tail": ["長い議論の末に", "反対意見が相次ぐ中で", "火曜日の夜に", "住民説明会の後で", "夏休みの前に"],
+    "extra": ["工事は十二月まで続く見込みだ。", "費用は約三億円と見積もられている。", "住民は月末まで意見を出すことができる。"],
+}
+LANGS.update({"it": IT, "pt": PT, "nl": NL, "pl": PL, "ja": JA})
+
+
+class TextJa(Text):
+    """Japanese sentences: no spaces, the object before the verb, a full stop of its own."""
+
+    def sentence(self):
+        r, x = self.rng, self.lex
+        s = f"{r.choice(x['subj'])}{r.choice(x['tail'])}、{r.choice(x['obj'])}{r.choice(x['verb'])}。"
+        if r.random() < 0.3:
+            s += r.choice(x["extra"])
+        return s
+
+    def paragraph(self, lo=2, hi=5):
+        return "".join(self.sentence() for _ in range(self.rng.randint(lo, hi)))
+
+    def headline(self):
+        r, x = self.rng, self.lex
+        return f"{r.choice(x['subj'])}{r.choice(x['obj'])}{r.choice(x['verb'])}"
+
+    def short(self, n=6):
+        return self.headline()
+
+
+def text_for(rng, lang):
+    return TextJa(rng, lang) if lang == "ja" else Text(rng, lang)
+
+
+SHOP_LINES = ["Runs true to size, I ordered my usual.", "The colour is darker than in the photos.",
+              "Arrived in two days, well packed.", "Stopped working after a month, replaced without fuss.",
+              "Exactly as described, would buy again.", "A bit heavy but very sturdy."]
+
+
+def plain_body(rng, t, n_lo=4, n_hi=9, heads=True):
+    """Paragraphs with the odd sub-heading and list: (html, truth)."""
+    html_parts, truth = [], []
+    for i in range(rng.randint(n_lo, n_hi)):
+        r = rng.random()
+        if heads and i > 1 and r < 0.15:
+            h = t.short(5)
+            html_parts.append(f"<h2>{esc(h)}</h2>")
+            truth.append(h)
+        elif i > 0 and r < 0.25:
+            items = [t.sentence() for _ in range(rng.randint(2, 4))]
+            html_parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>")
+            truth.extend(items)
+        else:
+            p = t.paragraph()
+            html_parts.append(f"<p>{esc(p)}</p>")
+            truth.append(p)
+    return "".join(html_parts), truth
+
+
+def shape_furo(rng, lang):
+    """Sphinx with the Furo theme: sidebar drawer, `article[role=main]`, on-page TOC drawer,
+    'related-pages' next/previous links, 'Copyright' and 'Made with Sphinx' footer."""
+    t = Text(rng, "tech")
+    h1 = t.short(4).title()
+    truth = [h1]
+    blocks = []
+    for i in range(rng.randint(5, 9)):
+        r = rng.random()
+        if i and r < 0.2:
+            h = t.short(4)
+            blocks.append(f'<section id="s{i}"><h2>{esc(h)}<a class="headerlink" href="#s{i}" title="Link to this heading">#</a></h2>')
+            truth.append(h)
+            p = t.paragraph(1, 3)
+            blocks.append(f"<p>{esc(p)}</p></section>")
+            truth.append(p)
+        elif r < 0.45:
+            code = f"import tool\n\nclient = tool.Client(timeout={rng.randint(1, 60)})\nclient.run(workers={rng.randint(1, 16)})"
+            blocks.append(f'<div class="highlight-python notranslate"><div class="highlight"><pre><span></span>{esc(code)}</pre></div></div>')
+            truth.append(code)
+        elif r < 0.55:
+            note = t.sentence()
+            blocks.append(f'<div class="admonition warning"><p class="admonition-title">Warning</p><p>{esc(note)}</p></div>')
+            truth.extend(["Warning", note])
+        else:
+            p = t.paragraph()
+            blocks.append(f"<p>{esc(p)}</p>")
+            truth.append(p)
+    side = "".join(f'<li class="toctree-l1"><a class="reference internal" href="/{x.lower()}/">{x}</a></li>'
+                   for x in ["Install", "Tutorial", "Configuration", "Plugins", "Deploying", "FAQ", "Changelog"])
+    toc = "".join(f'<li><a class="reference internal" href="#s{i}">{esc(t.short(3))}</a></li>' for i in range(4))
+    page = head(f"{h1} - Tool documentation", "en", t.sentence(), None) + \
+        (f'<body><svg xmlns="http://www.w3.org/2000/svg" style="display: none;"><symbol id="svg-toc"></symbol></svg>'
+         f'<input type="checkbox" class="sidebar-toggle" id="__navigation"><label class="overlay sidebar-overlay" for="__navigation"></label>'
+         f'<a class="skip-to-content muted-link" href="#furo-main-content">Skip to content</a>'
+         f'<div class="page"><header class="mobile-header"><div class="header-center"><a href="/"><div class="brand">Tool 3.1</div></a></div></header>'
+         f'<aside class="sidebar-drawer"><div class="sidebar-container"><div class="sidebar-sticky"><a class="sidebar-brand" href="/"><span class="sidebar-brand-text">Tool 3.1</span></a>'
+         f'<form class="sidebar-search-container" method="get" action="/search.html" role="search"><input class="sidebar-search" placeholder="Search" name="q"></form>'
+         f'<div class="sidebar-scroll"><div class="sidebar-tree"><p class="caption" role="heading"><span class="caption-text">User guide</span></p><ul>{side}</ul></div></div></div></div></aside>'
+         f'<div class="main"><div class="content"><div class="article-container"><a href="#" class="back-to-top muted-link">Back to top</a>'
+         f'<div class="content-icon-container"><div class="edit-this-page"><a class="muted-link" href="/edit/main/docs/page.rst" title="Edit this page">Edit this page</a></div></div>'
+         f'<article role="main" id="furo-main-content"><section id="top"><h1>{esc(h1)}<a class="headerlink" href="#top" title="Link to this heading">#</a></h1>'
+         f'{"".join(blocks)}</section></article></div>'
+         f'<footer><div class="related-pages"><a class="next-page" href="/next/"><div class="page-info"><div class="context"><span>Next</span></div><div class="title">Deploying</div></div></a>'
+         f'<a class="prev-page" href="/prev/"><div class="page-info"><div class="context"><span>Previous</span></div><div class="title">Plugins</div></div></a></div>'
+         f'<div class="bottom-of-page"><div class="left-details"><div class="copyright">Copyright &#169; 2024, Tool developers</div>'
+         f'Made with <a href="https://www.sphinx-doc.org/">Sphinx</a> and Furo</div></div></footer></div>'
+         f'<aside class="toc-drawer"><div class="toc-sticky toc-scroll"><div class="toc-title-container"><span class="toc-title">On this page</span></div>'
+         f'<div class="toc-tree-container"><div class="toc-tree"><ul>{toc}</ul></div></div></div></aside></div></div></body></html>')
+    return page, truth, h1
+
+
+def shape_vitepress(rng, lang):
+    """VitePress / VuePress docs: nav bar, sidebar groups, `.vp-doc` content, outline aside,
+    'Edit this page on GitHub', 'Last updated', pager links to previous and next pages."""
+    t = Text(rng, "tech")
+    h1 = t.short(3).title()
+    body, truth = [], [h1]
+    for i in range(rng.randint(4, 8)):
+        r = rng.random()
+        if i and r < 0.25:
+            h = t.short(4)
+            body.append(f'<h2 id="h{i}" tabindex="-1">{esc(h)} <a class="header-anchor" href="#h{i}" aria-label="Permalink">&#8203;</a></h2>')
+            truth.append(h)
+        elif r < 0.45:
+            code = f"export default {{\n  base: '/docs/',\n  retries: {rng.randint(0, 9)},\n}}"
+            body.append(f'<div class="language-js vp-adaptive-theme"><button title="Copy Code" class="copy"></button><span class="lang">js</span>'
+                        f'<pre class="shiki"><code>{esc(code)}</code></pre></div>')
+            truth.append(code)
+        elif r < 0.55:
+            tip = t.sentence()
+            body.append(f'<div class="tip custom-block"><p class="custom-block-title">TIP</p><p>{esc(tip)}</p></div>')
+            truth.extend(["TIP", tip])
+        else:
+            p = t.paragraph(1, 4)
+            body.append(f"<p>{esc(p)}</p>")
+            truth.append(p)
+    groups = "".join(f'<section class="VPSidebarItem level-0"><div class="item"><h2 class="text">{g}</h2></div><div class="items">'
+                     + "".join(f'<div class="VPSidebarItem level-1"><a class="VPLink link" href="/{g.lower()}/{k}"><p class="text">{esc(t.short(2).title())}</p></a></div>' for k in range(4))
+                     + "</div></section>" for g in ["Introduction", "Guide", "Reference"])
+    outline = "".join(f'<li><a class="outline-link" href="#h{i}">{esc(t.short(3))}</a></li>' for i in range(3))
+    page = head(f"{h1} | Kit", "en", t.sentence(), None) + \
+        (f'<body><div id="app"><div class="Layout"><div class="VPNav"><div class="VPNavBar"><a class="title" href="/"><span>Kit</span></a>'
+         f'<nav class="VPNavBarMenu"><a href="/guide/">Guide</a><a href="/reference/">Reference</a><a href="/blog/">Blog</a></nav></div></div>'
+         f'<aside class="VPSidebar"><nav class="nav" id="VPSidebarNav">{groups}</nav></aside>'
+         f'<div class="VPContent has-sidebar" id="VPContent"><div class="VPDoc has-sidebar has-aside"><div class="container">'
+         f'<div class="aside"><div class="aside-container"><div class="aside-content"><nav class="VPDocAsideOutline"><div class="outline-title">On this page</div><ul>{outline}</ul></nav></div></div></div>'
+         f'<div class="content"><div class="content-container"><main class="main"><div style="position:relative;" class="vp-doc _guide_page">'
+         f'<div><h1 id="top" tabindex="-1">{esc(h1)} <a class="header-anchor" href="#top">&#8203;</a></h1>{"".join(body)}</div></div></main>'
+         f'<footer class="VPDocFooter"><div class="edit-info"><div class="edit-link"><a class="VPLink link edit-link-button" href="https://github.example/edit">Edit this page on GitHub</a></div>'
+         f'<div class="last-updated"><p class="VPLastUpdated">Last updated: <time datetime="2024-03-01">3/1/24</time></p></div></div>'
+         f'<nav class="prev-next"><div class="pager"><a class="VPLink link pager-link prev" href="/p"><span class="desc">Previous page</span><span class="title">Getting Started</span></a></div>'
+         f'<div class="pager"><a class="VPLink link pager-link next" href="/n"><span class="desc">Next page</span><span class="title">Deploy</span></a></div></nav></footer>'
+         f'</div></div></div></div></div></div></body></html>')
+    return page, truth, h1
+
+
+def shape_mdn(rng, lang):
+    """A reference page (MDN-like): breadcrumbs, `main#content > article.main-page-content`,
+    a sidebar of the whole API, an on-page TOC, 'Found a content problem?' and 'This page was
+    last modified' metadata sections after the article."""
+    t = text_for(rng, lang if lang != "en" else "tech")
+    h1 = t.short(3).title() if lang == "en" else t.headline()
+    truth = [h1]
+    secs = []
+    for i in range(rng.randint(3, 5)):
+        h = t.short(3).title() if lang == "en" else t.short(3)
+        ps = [t.paragraph(1, 3) for _ in range(rng.randint(1, 2))]
+        code = f"const value = compute({rng.randint(1, 99)});\nconsole.log(value);" if rng.random() < 0.5 else None
+        truth.append(h)
+        truth.extend(ps)
+        inner = "".join(f"<p>{esc(p)}</p>" for p in ps)
+        if code:
+            inner += f'<div class="code-example"><div class="example-header"><span class="language-name">js</span></div><pre class="brush: js notranslate"><code>{esc(code)}</code></pre></div>'
+            truth.append(code)
+        secs.append(f'<section aria-labelledby="s{i}"><h2 id="s{i}"><a href="#s{i}">{esc(h)}</a></h2><div class="section-content">{inner}</div></section>')
+    lede = t.paragraph(1, 2)
+    truth.insert(1, lede)
+    api = "".join(f'<li><a href="/docs/Web/API/{k}"><code>{esc(t.short(1))}()</code></a></li>' for k in range(12))
+    page = head(f"{h1} - Web APIs | Dev Docs", lang, lede[:120], None) + \
+        (f'<body><ul id="nav-access" class="a11y-nav"><li><a id="skip-main" href="#content">Skip to main content</a></li><li><a id="skip-search" href="#top-nav-search-input">Skip to search</a></li></ul>'
+         f'<div class="page-wrapper category-api document-page"><div class="top-navigation-wrap"><header class="top-navigation"><a href="/" class="logo">Dev Docs</a>'
+         f'<nav class="main-nav" aria-label="Main menu"><ul class="main-menu"><li><a href="/docs/Web">References</a></li><li><a href="/docs/Learn">Guides</a></li><li><a href="/plus">Plus</a></li></ul></nav></header>'
+         f'<nav class="article-actions-container"><ol typeof="BreadcrumbList" class="breadcrumbs-container"><li><a href="/docs/Web">References</a></li><li><a href="/docs/Web/API">Web APIs</a></li><li><a href="#">{esc(h1)}</a></li></ol></nav></div>'
+         f'<div class="main-wrapper"><div class="sidebar-container"><aside class="sidebar"><div class="sidebar-inner"><ol><li><strong>Methods</strong><ol>{api}</ol></li></ol></div></aside>'
+         f'<aside class="toc"><nav><h2>In this article</h2><ul>' + "".join(f'<li class="document-toc-item"><a href="#s{i}">{k}</a></li>' for i, k in enumerate(["Syntax", "Examples", "Specifications"])) + '</ul></nav></aside></div>'
+         f'<main id="content" class="main-content"><article class="main-page-content" lang="{lang}"><header><h1>{esc(h1)}</h1></header>'
+         f'<div class="section-content"><p>{esc(lede)}</p></div>{"".join(secs)}'
+         f'<aside class="metadata"><div class="metadata-content-container"><div id="on-github" class="on-github"><h3>Found a content problem with this page?</h3><ul><li><a href="/edit">Edit the page on GitHub</a>.</li><li><a href="/issues">Report the content issue</a>.</li></ul></div>'
+         f'<p class="last-modified-date">This page was last modified on <time datetime="2024-03-02">Mar 2, 2024</time> by <a href="/contributors">contributors</a>.</p></div></aside></article></main></div>'
+         f'<footer id="nav-footer" class="page-footer"><div class="page-footer-nav"><a href="/about">About</a><a href="/blog">Blog</a><a href="/careers">Careers</a><a href="/advertise">Advertise with us</a></div>'
+         f'<p>Portions of this content are licensed under CC-BY-SA 2.5.</p></footer></div></body></html>')
+    return page, truth, h1
+
+
+def shape_discourse(rng, lang):
+    """A Discourse topic as crawlers get it: `#main-outlet[role=main]` holding the title and
+    every post as `div.topic-body.crawler-post` with schema.org microdata (author, date,
+    position, likes); the posts are the content, a topic list and footer follow."""
+    t = text_for(rng, lang)
+    h1 = t.headline() + ("?" if lang != "ja" else "？")
+    truth = [h1]
+    posts = []
+    for i in range(rng.randint(4, 11)):
+        paras = [t.paragraph(1, 3) for _ in range(rng.randint(1, 3))]
+        truth.extend(paras)
+        name = rng.choice(NAMES).split()[0].lower() + str(rng.randint(1, 99))
+        quote = ""
+        posts.append(f'<div id="post_{i + 1}" itemprop="{"comment" if i else "mainEntity"}" itemscope itemtype="http://schema.org/{"Comment" if i else "DiscussionForumPosting"}" class="topic-body crawler-post">'
+                     f'<div class="crawler-post-meta"><span class="creator" itemprop="author" itemscope itemtype="http://schema.org/Person"><a itemprop="url" href="/u/{name}"><span itemprop="name">{name}</span></a></span>'
+                     f'<link itemprop="mainEntityOfPage" href="/t/topic/123"><span class="crawler-post-infos"><time itemprop="datePublished" datetime="2024-03-0{i % 9 + 1}T10:00:00Z" class="post-time">March {i % 9 + 1}, 2024, 10:00am</time>'
+                     f'<meta itemprop="position" content="{i + 1}"></span></div>'
+                     f'<div class="post" itemprop="text">{quote}' + "".join(f"<p>{esc(p)}</p>" for p in paras) + '</div>'
+                     f'<div itemprop="interactionStatistic" itemscope itemtype="http://schema.org/InteractionCounter"><meta itemprop="interactionType" content="http://schema.org/LikeAction"><meta itemprop="userInteractionCount" content="{rng.randint(0, 9)}"><span class="post-likes">{rng.randint(1, 9)} Likes</span></div></div>')
+    topics = "".join(f'<tr><td><a href="/t/{k}" class="title raw-link raw-topic-link">{esc(t.headline())}</a></td><td>{rng.randint(1, 40)}</td><td>{rng.randint(10, 900)}</td></tr>' for k in range(5))
+    page = head(f"{h1} - Support - Community", lang, "", h1, "Community") + \
+        (f'<body><header class="d-header"><div class="wrap"><div class="contents"><div class="home-logo-wrapper-outlet"><a href="/"><img src="/logo.png" alt="Community" id="site-logo"></a></div></div></div></header>'
+         f'<div id="main-outlet" class="wrap" role="main"><div id="topic-title"><h1><a href="/t/topic/123">{esc(h1)}</a></h1>'
+         f'<div class="topic-category" itemscope itemtype="http://schema.org/BreadcrumbList"><span itemprop="itemListElement"><a href="/c/support/5" class="badge-wrapper bullet"><span class="badge-category-bg"></span><span class="badge-category clear-badge"><span class="category-name" itemprop="name">Support</span></span></a></span></div>'
+         f'<div class="topic-tags"><a href="/tag/config" class="discourse-tag">config</a> <a href="/tag/help" class="discourse-tag">help</a></div></div>'
+         f'{"".join(posts)}'
+         f'<div id="related-topics" class="more-topics__list" role="complementary"><h3 id="related-topics-title" class="more-topics__list-title">Related topics</h3>'
+         f'<div class="topic-list-container"><table class="topic-list"><thead><tr><th>Topic</th><th>Replies</th><th>Views</th></tr></thead><tbody>{topics}</tbody></table></div></div></div>'
+         f'<footer class="container wrap"><nav class="crawler-nav"><ul><li itemscope itemtype="http://schema.org/SiteNavigationElement"><span itemprop="name"><a href="/" itemprop="url">Home </a></span></li>'
+         f'<li><span itemprop="name"><a href="/categories" itemprop="url">Categories </a></span></li><li><span itemprop="name"><a href="/guidelines" itemprop="url">Guidelines </a></span></li></ul></nav></footer>'
+         f'<div id="noscript-footer"><p>Powered by <a href="https://www.discourse.org">Discourse</a>, best viewed with JavaScript enabled</p></div></body></html>')
+    return page, truth, h1
+
+
+def shape_xenforo(rng, lang):
+    """A XenForo thread: `article.message--post` blocks with a user cell (avatar, name, title,
+    join date, message count) and a main cell (date, `.bbWrapper` text, reactions bar,
+    footer actions); the first post is not much longer than the replies."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    msgs = []
+    for i in range(rng.randint(4, 9)):
+        paras = [t.paragraph(1, 3) for _ in range(rng.randint(1, 2))]
+        truth.extend(paras)
+        name = rng.choice(NAMES)
+        quote = ""
+        if i > 1 and rng.random() < 0.3:
+            q = t.sentence()
+            quote = (f'<blockquote class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote"><div class="bbCodeBlock-title">{esc(rng.choice(NAMES))} said:</div>'
+                     f'<div class="bbCodeBlock-content"><div class="bbCodeBlock-expandContent">{esc(q)}</div></div></blockquote>')
+            truth.append(q)
+        msgs.append(f'<article class="message message--post js-post js-inlineModContainer" data-author="{esc(name)}" data-content="post-{i}" id="js-post-{i}">'
+                    f'<span class="u-anchorTarget" id="post-{i}"></span><div class="message-inner"><div class="message-cell message-cell--user">'
+                    f'<section class="message-user"><div class="message-avatar"><div class="message-avatar-wrapper"><a href="/members/{i}/" class="avatar avatar--m"><img src="/a/{i}.jpg" alt="{esc(name)}"></a></div></div>'
+                    f'<div class="message-userDetails"><h4 class="message-name"><a href="/members/{i}/" class="username">{esc(name)}</a></h4><h5 class="userTitle message-userTitle">Well-known member</h5></div>'
+                    f'<div class="message-userExtras"><dl class="pairs pairs--justified"><dt>Joined</dt><dd>Jan {rng.randint(1, 28)}, 2019</dd></dl><dl class="pairs pairs--justified"><dt>Messages</dt><dd>{rng.randint(10, 9000):,}</dd></dl></div></section></div>'
+                    f'<div class="message-cell message-cell--main"><div class="message-main js-quickEditTarget"><header class="message-attribution message-attribution--split">'
+                    f'<ul class="message-attribution-main listInline"><li class="u-concealed"><a href="/threads/x.1/post-{i}" rel="nofollow"><time class="u-dt" datetime="2024-03-05T10:00:00+0000">Mar 5, 2024</time></a></li></ul>'
+                    f'<ul class="message-attribution-opposite listInline"><li><a href="/threads/x.1/post-{i}" class="message-attribution-gadget">#{i + 1}</a></li></ul></header>'
+                    f'<div class="message-content js-messageContent"><div class="message-userContent lbContainer js-lbContainer"><article class="message-body js-selectToQuote"><div class="bbWrapper">{quote}'
+                    + "<br><br>".join(esc(p) for p in paras) + '</div><div class="js-selectToQuoteEnd">&nbsp;</div></article></div></div>'
+                    f'<footer class="message-footer"><div class="message-actionBar actionBar"><div class="actionBar-set actionBar-set--external"><a href="/react" class="reaction actionBar-action">Like</a>'
+                    f'<a href="/quote" class="actionBar-action actionBar-action--mq">+Quote</a><a href="/reply" class="actionBar-action actionBar-action--reply">Reply</a></div></div>'
+                    f'<div class="reactionsBar js-reactionsList is-active"><a class="reactionsBar-link" href="/reactions">{esc(rng.choice(NAMES))} and {rng.randint(1, 9)} others</a></div></footer></div></div></div></article>')
+    page = head(f"{h1} | Hobby Forums", lang, "", h1, "Hobby Forums") + \
+        (f'<body data-template="thread_view"><div class="p-pageWrapper" id="top"><header class="p-header" id="header"><div class="p-header-inner"><div class="p-header-content"><div class="p-header-logo p-header-logo--image"><a href="/"><img src="/logo.png" alt="Hobby Forums"></a></div></div></div></header>'
+         f'<div class="p-navSticky p-navSticky--primary"><nav class="p-nav"><div class="p-nav-inner"><div class="p-nav-scroller"><ul class="p-nav-list">' + "".join(f'<li><div class="p-navEl"><a href="/{x.lower()}/" class="p-navEl-link">{x}</a></div></li>' for x in ["Forums", "What's new", "Media", "Members"]) + '</ul></div></div></nav></div>'
+         f'<div class="p-body"><div class="p-body-inner"><div class="p-breadcrumbs"><ul class="p-breadcrumbs"><li><a href="/"><span>Home</span></a></li><li><a href="/forums/"><span>Forums</span></a></li><li><a href="/forums/general.2/"><span>General</span></a></li></ul></div>'
+         f'<div class="p-body-header"><div class="p-title"><h1 class="p-title-value">{esc(h1)}</h1></div><div class="p-description"><ul class="listInline listInline--bullet"><li>Thread starter <a href="/members/0/" class="username u-concealed">{esc(rng.choice(NAMES))}</a></li><li>Start date <time>Mar 5, 2024</time></li></ul></div></div>'
+         f'<div class="p-body-main"><div class="p-body-content"><div class="p-body-pageContent"><div class="block block--messages"><div class="block-outer"><div class="pageNav"><ul class="pageNav-main"><li class="pageNav-page pageNav-page--current"><a href="/p1">1</a></li><li class="pageNav-page"><a href="/p2">2</a></li></ul><a href="/p2" class="pageNav-jump pageNav-jump--next">Next</a></div></div>'
+         f'<div class="block-container lbContainer"><div class="block-body js-replyNewMessageContainer">{"".join(msgs)}</div></div></div>'
+         f'<div class="block"><div class="block-container"><h3 class="block-minorHeader">Similar threads</h3><ul class="block-body">' + "".join(f'<li class="block-row"><a href="/threads/{k}/">{esc(t.headline())}</a></li>' for k in range(4)) + '</ul></div></div>'
+         f'</div></div></div></div></div><footer class="p-footer" id="footer"><div class="p-footer-inner"><ul class="p-footer-linkList"><li><a href="/contact">Contact us</a></li><li><a href="/terms">Terms and rules</a></li><li><a href="/privacy">Privacy policy</a></li></ul>'
+         f'<div class="p-footer-copyright">Community platform by XenForo&reg; &copy; 2010-2024</div></div></footer></div></body></html>')
+    return page, truth, h1
+
+
+def shape_shopify(rng, lang):
+    """A Shopify (Dawn theme) product page: announcement bar, header, media gallery, price,
+    variant picker and buy buttons, `.product__description.rte`, collapsible `<details>` tabs
+    of materials and care, then recommendations and a newsletter footer."""
+    t = text_for(rng, lang)
+    name = rng.choice(["Waxed Canvas Tote", "Stoneware Mug Set", "Wool Beanie", "Walnut Serving Board",
+                       "Linen Apron", "Enamel Camp Plate", "Leather Card Holder", "Recycled Fleece Vest"])
+    truth = [name]
+    desc = [t.paragraph(1, 3) for _ in range(rng.randint(1, 3))]
+    feats = [t.sentence() for _ in range(rng.randint(3, 5))]
+    truth.extend(desc)
+    truth.extend(feats)
+    care = t.sentence()
+    truth.extend(["Materials and care", care])
+    recs = "".join(f'<li class="grid__item"><div class="card-wrapper product-card-wrapper"><div class="card__content"><h3 class="card__heading"><a href="/products/{k}" class="full-unstyled-link">Product {k}</a></h3>'
+                   f'<div class="price"><span class="price-item price-item--regular">${rng.randint(10, 90)}.00</span></div></div></div></li>' for k in range(4))
+    page = head(f"{name} – Maker Goods", lang, desc[0][:150], name, "Maker Goods") + \
+        (f'<body class="gradient"><a class="skip-to-content-link button visually-hidden" href="#MainContent">Skip to content</a>'
+         f'<div class="shopify-section shopify-section-group-header-group announcement-bar-section"><div class="announcement-bar color-accent-1" role="region" aria-label="Announcement"><p class="announcement-bar__message h5">Free shipping on orders over $75</p></div></div>'
+         f'<div class="section-header shopify-section shopify-section-group-header-group"><sticky-header class="header-wrapper"><header class="header header--middle-left"><a href="/" class="header__heading-link"><span class="h2">Maker Goods</span></a>'
+         f'<nav class="header__inline-menu"><ul class="list-menu list-menu--inline" role="list"><li><a href="/collections/all" class="header__menu-item list-menu__item link">Shop all</a></li><li><a href="/pages/about" class="header__menu-item list-menu__item link">About</a></li><li><a href="/pages/contact" class="header__menu-item list-menu__item link">Contact</a></li></ul></nav>'
+         f'<div class="header__icons"><a href="/account/login" class="header__icon header__icon--account link">Log in</a><a href="/cart" class="header__icon header__icon--cart link" id="cart-icon-bubble">Cart</a></div></header></sticky-header></div>'
+         f'<main id="MainContent" class="content-for-layout focus-none" role="main" tabindex="-1"><section id="shopify-section-template--main" class="shopify-section section"><section class="page-width section-template--main-padding">'
+         f'<div class="product product--large product--left grid grid--1-col grid--2-col-tablet"><div class="grid__item product__media-wrapper"><media-gallery class="product__media-gallery"><ul class="product__media-list"><li class="product__media-item"><img src="/m/{rng.randint(1, 99)}.jpg" alt="{esc(name)}"></li></ul></media-gallery></div>'
+         f'<div class="product__info-wrapper grid__item"><section class="product__info-container"><p class="product__text inline-richtext caption-with-letter-spacing">Maker Goods</p>'
+         f'<div class="product__title"><h1>{esc(name)}</h1></div><div class="no-js-hidden" id="price-main" role="status"><div class="price price--large price--show-badge"><div class="price__container"><div class="price__regular"><span class="visually-hidden visually-hidden--inline">Regular price</span><span class="price-item price-item--regular">${rng.randint(20, 200)}.00 USD</span></div></div></div></div>'
+         f'<div class="product__tax caption rte">Tax included. <a href="/policies/shipping-policy">Shipping</a> calculated at checkout.</div>'
+         f'<variant-radios class="no-js-hidden"><fieldset class="js product-form__input"><legend class="form__label">Color</legend><input type="radio" name="Color" value="Olive"><label>Olive</label><input type="radio" name="Color" value="Sand"><label>Sand</label></fieldset></variant-radios>'
+         f'<div><product-form class="product-form"><form method="post" action="/cart/add" class="form" enctype="multipart/form-data"><div class="product-form__buttons"><button type="submit" name="add" class="product-form__submit button button--full-width button--secondary"><span>Add to cart</span></button></div></form></product-form></div>'
+         f'<div class="product__description rte quick-add-hidden">' + "".join(f"<p>{esc(p)}</p>" for p in desc) + "<ul>" + "".join(f"<li>{esc(f)}</li>" for f in feats) + '</ul></div>'
+         f'<div class="product__accordion accordion quick-add-hidden"><details id="Details-collapsible"><summary><div class="summary__title"><h2 class="h4 accordion__title inline-richtext">Materials and care</h2></div></summary>'
+         f'<div class="accordion__content rte" id="ProductAccordion-collapsible"><p>{esc(care)}</p></div></details></div>'
+         f'<share-button class="share-button quick-add-hidden"><button class="share-button__button hidden"><span>Share</span></button></share-button></section></div></div></section></section>'
+         f'<div class="shopify-section"><product-recommendations class="related-products page-width section-recommendations"><h2 class="related-products__heading inline-richtext h2">You may also like</h2><ul class="grid product-grid" role="list">{recs}</ul></product-recommendations></div></main>'
+         f'<footer class="footer color-background-1 gradient section-sections--footer-padding"><div class="footer__content-top page-width"><div class="footer-block__newsletter"><h2 class="footer-block__heading inline-richtext">Subscribe to our emails</h2>'
+         f'<form method="post" action="/contact#contact_form" class="footer__newsletter newsletter-form"><input type="email" name="contact[email]" placeholder="Email"><button type="submit" class="newsletter-form__button field__button">Subscribe</button></form></div></div>'
+         f'<div class="footer__content-bottom"><div class="footer__copyright caption"><small class="copyright__content">&copy; 2024, Maker Goods</small><small class="copyright__content"><a href="https://www.shopify.com">Powered by Shopify</a></small></div></div></footer></body></html>')
+    return page, truth, name
+
+
+def shape_woocommerce(rng, lang):
+    """A WooCommerce product in the Storefront theme: `div.product.type-product`, gallery,
+    `.summary.entry-summary` (title, price, short description, add-to-cart form, product
+    meta with SKU and categories), `.woocommerce-tabs` with the description and additional
+    information panels, reviews tab, related and upsell products."""
+    t = text_for(rng, lang)
+    name = rng.choice(["Hand-Thrown Vase", "Beeswax Candle Trio", "Organic Cotton Throw", "Brass Desk Bell",
+                       "Herb Drying Rack", "Cork Yoga Block"])
+    truth = [name]
+    short = t.paragraph(1, 2)
+    desc = [t.paragraph(2, 4) for _ in range(rng.randint(2, 3))]
+    attrs = [("Weight", f"{rng.randint(1, 9)}.{rng.randint(0, 9)} kg"), ("Dimensions", f"{rng.randint(5, 40)} × {rng.randint(5, 40)} × {rng.randint(5, 40)} cm"),
+             ("Colour", rng.choice(["Natural", "Ochre", "Slate"]))]
+    truth.append(short)
+    truth.append("Description")
+    truth.extend(desc)
+    truth.append("Additional information")
+    truth.extend(f"{k} {v}" for k, v in attrs)
+    reviews = "".join(f'<li class="review even thread-even depth-1" id="li-comment-{k}"><div id="comment-{k}" class="comment_container"><img alt="" src="/avatar.png" class="avatar avatar-60 photo">'
+                      f'<div class="comment-text"><div class="star-rating" role="img" aria-label="Rated 4 out of 5"><span style="width:80%">Rated <strong class="rating">4</strong> out of 5</span></div>'
+                      f'<p class="meta"><strong class="woocommerce-review__author">{esc(rng.choice(NAMES))}</strong> <span class="woocommerce-review__dash">&ndash;</span> <time class="woocommerce-review__published-date">March {k + 1}, 2024</time></p>'
+                      f'<div class="description"><p>{esc(rng.choice(SHOP_LINES))}</p></div></div></div></li>' for k in range(rng.randint(2, 6)))
+    related_items = "".join(f'<li class="product type-product"><a href="/product/{k}/" class="woocommerce-LoopProduct-link woocommerce-loop-product__link"><img src="/p/{k}.jpg" alt=""><h2 class="woocommerce-loop-product__title">Item {k}</h2>'
+                            f'<span class="price"><span class="woocommerce-Price-amount amount">&euro;{rng.randint(5, 80)}.00</span></span></a><a href="?add-to-cart={k}" class="button product_type_simple add_to_cart_button">Add to cart</a></li>' for k in range(4))
+    page = head(f"{name} – Studio Shop", lang, short[:150], name, "Studio Shop") + \
+        (f'<body class="product-template-default single single-product postid-{rng.randint(10, 999)} theme-storefront woocommerce woocommerce-page storefront-align-wide right-sidebar woocommerce-active">'
+         f'<div id="page" class="hfeed site"><header id="masthead" class="site-header" role="banner"><div class="col-full"><a class="skip-link screen-reader-text" href="#site-navigation">Skip to navigation</a>'
+         f'<div class="site-branding"><p class="site-title"><a href="/" rel="home">Studio Shop</a></p></div><div class="site-search"><div class="widget woocommerce widget_product_search"><form role="search" method="get" class="woocommerce-product-search" action="/"><input type="search" name="s"><button type="submit" value="Search">Search</button></form></div></div></div>'
+         f'<div class="storefront-primary-navigation"><div class="col-full"><nav id="site-navigation" class="main-navigation" role="navigation"><div class="primary-navigation"><ul class="menu"><li><a href="/shop/">Shop</a></li><li><a href="/about/">About</a></li><li><a href="/journal/">Journal</a></li></ul></div></nav>'
+         f'<ul id="site-header-cart" class="site-header-cart menu"><li><a class="cart-contents" href="/cart/"><span class="woocommerce-Price-amount amount">&euro;0.00</span> <span class="count">0 items</span></a></li></ul></div></div></header>'
+         f'<div class="storefront-breadcrumb"><div class="col-full"><nav class="woocommerce-breadcrumb" aria-label="breadcrumbs"><a href="/">Home</a><span class="breadcrumb-separator"> / </span><a href="/category/home/">Home goods</a><span class="breadcrumb-separator"> / </span>{esc(name)}</nav></div></div>'
+         f'<div id="content" class="site-content" tabindex="-1"><div class="col-full"><div class="woocommerce"></div><div id="primary" class="content-area"><main id="main" class="site-main" role="main">'
+         f'<div class="woocommerce-notices-wrapper"></div><div id="product-{rng.randint(10, 999)}" class="product type-product status-publish first instock product_cat-home has-post-thumbnail shipping-taxable purchasable product-type-simple">'
+         f'<div class="woocommerce-product-gallery woocommerce-product-gallery--with-images images"><div class="woocommerce-product-gallery__wrapper"><div class="woocommerce-product-gallery__image"><a href="/i/1.jpg"><img src="/i/1.jpg" alt=""></a></div></div></div>'
+         f'<div class="summary entry-summary"><h1 class="product_title entry-title">{esc(name)}</h1><p class="price"><span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-currencySymbol">&euro;</span>{rng.randint(10, 150)}.00</bdi></span></p>'
+         f'<div class="woocommerce-product-details__short-description"><p>{esc(short)}</p></div><p class="stock in-stock">{rng.randint(2, 40)} in stock</p>'
+         f'<form class="cart" action="" method="post" enctype="multipart/form-data"><div class="quantity"><label class="screen-reader-text" for="quantity">Quantity</label><input type="number" id="quantity" class="input-text qty text" name="quantity" value="1"></div><button type="submit" name="add-to-cart" class="single_add_to_cart_button button alt">Add to cart</button></form>'
+         f'<div class="product_meta"><span class="sku_wrapper">SKU: <span class="sku">SK-{rng.randint(100, 999)}</span></span><span class="posted_in">Category: <a href="/category/home/" rel="tag">Home goods</a></span></div></div>'
+         f'<div class="woocommerce-tabs wc-tabs-wrapper"><ul class="tabs wc-tabs" role="tablist"><li class="description_tab active" id="tab-title-description" role="tab"><a href="#tab-description">Description</a></li>'
+         f'<li class="additional_information_tab" role="tab"><a href="#tab-additional_information">Additional information</a></li><li class="reviews_tab" role="tab"><a href="#tab-reviews">Reviews (3)</a></li></ul>'
+         f'<div class="woocommerce-Tabs-panel woocommerce-Tabs-panel--description panel entry-content wc-tab" id="tab-description" role="tabpanel"><h2>Description</h2>' + "".join(f"<p>{esc(p)}</p>" for p in desc) + '</div>'
+         f'<div class="woocommerce-Tabs-panel woocommerce-Tabs-panel--additional_information panel entry-content wc-tab" id="tab-additional_information" role="tabpanel"><h2>Additional information</h2>'
+         f'<table class="woocommerce-product-attributes shop_attributes">' + "".join(f'<tr class="woocommerce-product-attributes-item"><th class="woocommerce-product-attributes-item__label">{k}</th><td class="woocommerce-product-attributes-item__value"><p>{v}</p></td></tr>' for k, v in attrs) + '</table></div>'
+         f'<div class="woocommerce-Tabs-panel woocommerce-Tabs-panel--reviews panel entry-content wc-tab" id="tab-reviews" role="tabpanel"><div id="reviews" class="woocommerce-Reviews"><div id="comments"><h2 class="woocommerce-Reviews-title">Reviews</h2><ol class="commentlist">{reviews}</ol></div>'
+         f'<div id="review_form_wrapper"><div id="review_form"><div id="respond" class="comment-respond"><span id="reply-title" class="comment-reply-title">Add a review</span><form action="/wp-comments-post.php" method="post" id="commentform" class="comment-form"><textarea id="comment" name="comment"></textarea><input name="submit" type="submit" id="submit" class="submit" value="Submit"></form></div></div></div></div></div></div>'
+         f'<section class="related products"><h2>Related products</h2><ul class="products columns-3">{related_items}</ul></section></div></main></div>'
+         f'<div id="secondary" class="widget-area" role="complementary"><div class="widget woocommerce widget_product_categories"><span class="gamma widget-title">Product categories</span><ul class="product-categories"><li><a href="/c/1">Home goods</a></li><li><a href="/c/2">Kitchen</a></li></ul></div></div></div></div>'
+         f'<footer id="colophon" class="site-footer" role="contentinfo"><div class="col-full"><div class="site-info">&copy; Studio Shop 2024<br><a href="https://woocommerce.com" target="_blank" title="WooCommerce">Built with WooCommerce</a>.</div></div></footer></div></body></html>')
+    return page, truth, name
+
+
+def shape_frontpage(rng, lang):
+    """A news front page: a lead story with its standfirst, then section rows of teasers (each
+    a headline link and a line of summary), a 'most read' list and a video strip; the
+    teasers' headlines and summaries are what a reader reads."""
+    t = text_for(rng, lang)
+    site = rng.choice(SITES)
+    truth = []
+    lead_h, lead_s = t.headline(), t.paragraph(1, 2)
+    truth.extend([lead_h, lead_s])
+    rows = []
+    for sec in rng.sample(["Politics", "World", "Business", "Science", "Culture", "Sport"], rng.randint(2, 4)):
+        cards = []
+        truth.append(sec)
+        for k in range(rng.randint(3, 5)):
+            h, s = t.headline(), t.sentence()
+            truth.extend([h, s])
+            cards.append(f'<li class="fc-slice__item"><div class="fc-item fc-item--standard-tablet"><div class="fc-item__container"><div class="fc-item__media-wrapper"><img src="/f/{k}.jpg" alt=""></div>'
+                         f'<div class="fc-item__content"><div class="fc-item__header"><h3 class="fc-item__title"><a href="/{sec.lower()}/{k}" class="fc-item__link"><span class="fc-item__kicker">{esc(sec)}</span> <span class="u-faux-block-link__cta fc-item__headline"><span class="js-headline-text">{esc(h)}</span></span></a></h3></div>'
+                         f'<div class="fc-item__standfirst-wrapper"><div class="fc-item__standfirst">{esc(s)}</div></div><aside class="fc-item__meta js-item__meta"><time class="fc-item__timestamp" datetime="2024-03-05">{rng.randint(1, 23)}h ago</time></aside></div></div></div></li>')
+        rows.append(f'<section id="{sec.lower()}" class="fc-container fc-container--tagged"><div class="fc-container__inner"><div class="fc-container__header js-container__header"><h2 class="fc-container__header__title"><a href="/{sec.lower()}">{esc(sec)}</a></h2></div>'
+                    f'<div class="fc-container--rolled-up-hide fc-container__body"><div class="fc-slice-wrapper"><ul class="u-unstyled l-row l-row--cols-4 fc-slice fc-slice--q-q-q-q">{"".join(cards)}</ul></div></div></div></section>')
+    most = "".join(f'<li class="most-popular__item"><span class="most-popular__number">{k + 1}</span><a href="/mp/{k}">{esc(t.headline())}</a></li>' for k in range(5))
+    page = head(f"News, sport and opinion from {site}", lang, t.sentence(), None) + \
+        (f'<body><div id="bannerandheader"><div class="top-banner-ad-container js-top-banner"><div class="ad-slot ad-slot--top-above-nav" data-link-name="ad slot top-above-nav">Advertisement</div></div>'
+         f'<header role="banner" class="new-header"><a class="new-header__logo" href="/"><span class="u-h">{esc(site)}</span></a><nav class="pillars"><ul class="pillars__list">' + "".join(f'<li class="pillars__item"><a class="pillar-link" href="/{x.lower()}">{x}</a></li>' for x in ["News", "Opinion", "Sport", "Culture", "Lifestyle"]) + '</ul></nav></header></div>'
+         f'<main id="maincontent" tabindex="0"><div class="facia-page"><section id="headlines" class="fc-container fc-container--first"><div class="fc-container__inner"><div class="fc-container__header"><h2 class="fc-container__header__title"><span>Headlines</span></h2></div>'
+         f'<div class="fc-slice-wrapper"><div class="fc-item fc-item--full-media-75-tablet"><div class="fc-item__content"><h3 class="fc-item__title"><a href="/lead" class="fc-item__link"><span class="js-headline-text">{esc(lead_h)}</span></a></h3>'
+         f'<div class="fc-item__standfirst">{esc(lead_s)}</div></div></div></div></div></section>{"".join(rows)}'
+         f'<section id="most-viewed" class="fc-container fc-container--most-popular"><h2 class="fc-container__header__title">Most viewed</h2><ol class="most-popular__list">{most}</ol></section></div></main>'
+         f'<footer class="l-footer"><div class="l-footer__secondary"><ul class="colophon">' + "".join(f'<li class="colophon__item"><a href="/{x.lower()}">{x}</a></li>' for x in ["About us", "Contact us", "Complaints", "Privacy policy", "Cookie policy"]) + f'</ul>'
+         f'<div class="really-serious-copyright">&copy; 2024 {esc(site)}. All rights reserved.</div></div></footer></body></html>')
+    return page, truth, lead_h
+
+
+def shape_nosemantic(rng, lang):
+    """An old hand-made site: table layout, `<font>` and `<center>`, a left column of links,
+    the article in a `<td>` as paragraphs and bare text with `<br>`, a hit counter and a
+    'last updated' line; not one semantic tag, class or id."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    paras = []
+    for k in range(rng.randint(4, 8)):
+        p = t.paragraph(2, 4)
+        truth.append(p)
+        if rng.random() < 0.5:
+            paras.append(f"<p>{esc(p)}</p>")
+        else:
+            paras.append(f"{esc(p)}<br><br>")
+    links = "<br>".join(f'<a href="/{k}.html"><font size="2">{esc(t.short(2))}</font></a>' for k in range(8))
+    page = head(f"{h1}", lang, "", None) + \
+        (f'<body bgcolor="#ffffee" text="#000000" link="#0000cc"><center><table width="760" border="0" cellpadding="4" cellspacing="0">'
+         f'<tr><td colspan="2" bgcolor="#336699"><font color="#ffffff" size="5"><b>{esc(rng.choice(SITES))}</b></font></td></tr>'
+         f'<tr><td width="160" valign="top" bgcolor="#eeeeee"><font size="2"><b>Menu</b></font><br>{links}<br><br><img src="/counter.gif" alt=""><br><font size="1">Visitors: {rng.randint(1000, 99999)}</font></td>'
+         f'<td valign="top"><font face="Verdana, Arial" size="2"><b><font size="4">{esc(h1)}</font></b><br><br>{"".join(paras)}'
+         f'<hr><font size="1"><a href="/">Home</a> | <a href="mailto:webmaster@example.com">Webmaster</a> | Last updated 12/03/2009</font></font></td></tr></table></center></body></html>')
+    return page, truth, h1
+
+
+def shape_aspnet_master(rng, lang):
+    """An ASP.NET WebForms page built on a master page: one `<form id="aspnetForm">` around
+    everything, `__VIEWSTATE` and event-validation inputs, `ctl00_…` ids everywhere, a menu
+    rendered as tables, the article in a `ContentPlaceHolder` panel and a `<span>` lead."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    lead = t.paragraph(1, 2)
+    truth.append(lead)
+    body_html, body_truth = plain_body(rng, t, 4, 8)
+    truth.extend(body_truth)
+    menu = "".join(f'<tr id="ctl00_Menu1n{k}"><td><table cellpadding="0" cellspacing="0" border="0" width="100%"><tr><td style="white-space:nowrap;width:100%;"><a class="ctl00_Menu1_1" href="/Section.aspx?id={k}">{esc(t.short(2))}</a></td></tr></table></td></tr>' for k in range(7))
+    page = head(f"{h1} - Municipality portal", lang, "", None) + \
+        (f'<body><form method="post" action="./Article.aspx?id={rng.randint(100, 9999)}" id="aspnetForm"><div class="aspNetHidden"><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="/wEPDwUKMTY1NDU2MTA1MmRk{rng.randint(10**8, 10**9)}"></div>'
+         f'<script type="text/javascript">var theForm = document.forms["aspnetForm"];</script>'
+         f'<div id="ctl00_pnlHeader" class="header"><a id="ctl00_hlLogo" href="/Default.aspx"><img src="/img/logo.gif" alt="Portal"></a><div id="ctl00_pnlSearch"><input name="ctl00$txtSearch" type="text" id="ctl00_txtSearch"><input type="submit" name="ctl00$btnSearch" value="Search" id="ctl00_btnSearch"></div></div>'
+         f'<table width="100%" cellpadding="0" cellspacing="0"><tr><td valign="top" width="200" id="ctl00_tdLeft"><table id="ctl00_Menu1" class="ctl00_Menu1_2" cellpadding="0" cellspacing="0" border="0">{menu}</table></td>'
+         f'<td valign="top" id="ctl00_tdMain"><div id="ctl00_ContentPlaceHolder1_pnlArticle"><span id="ctl00_ContentPlaceHolder1_lblDate" class="date">05.03.2024</span>'
+         f'<h1><span id="ctl00_ContentPlaceHolder1_lblTitle">{esc(h1)}</span></h1><span id="ctl00_ContentPlaceHolder1_lblLead" class="lead">{esc(lead)}</span>'
+         f'<div id="ctl00_ContentPlaceHolder1_divBody">{body_html}</div>'
+         f'<a id="ctl00_ContentPlaceHolder1_hlPrint" href="javascript:window.print()">Print</a> | <a id="ctl00_ContentPlaceHolder1_hlBack" href="javascript:history.back()">Back</a></div></td></tr></table>'
+         f'<div id="ctl00_pnlFooter" class="footer">&copy; 2024 Municipality | <a href="/Accessibility.aspx">Accessibility</a> | <a href="/Sitemap.aspx">Sitemap</a></div>'
+         f'<div class="aspNetHidden"><input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="/wEdAAV{rng.randint(10**8, 10**9)}"></div></form></body></html>')
+    return page, truth, h1
+
+
+def shape_wp_adtheme(rng, lang):
+    """WordPress magazine themes (Newspaper, JNews, GeneratePress) whose wrappers carry ad
+    words: `has-ads` body classes, an `ad-enabled` site wrapper, a post in the category
+    'advertising-marketing' tagged 'ads', `td-ss-main-content`, in-content ad slots and a
+    sticky ad rail; the article is the whole post, byline and share icons aside."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    body, btruth = [], []
+    for k in range(rng.randint(5, 9)):
+        p = t.paragraph()
+        body.append(f"<p>{esc(p)}</p>")
+        btruth.append(p)
+        if k == 1:
+            body.append('<div class="code-block code-block-2 ai-track" style="margin: 8px auto; text-align: center;"><div class="td-a-rec td-a-rec-id-content_inline"><span class="td-adspot-title">- Advertisement -</span><ins class="adsbygoogle"></ins></div></div>')
+    truth.extend(btruth)
+    style = rng.randint(0, 2)
+    cat = rng.choice(["advertising-marketing", "ad-tech", "advertising"])
+    if style == 0:
+        inner = (f'<div class="td-main-content-wrap td-container-wrap"><div class="td-container td-post-template-default"><div class="td-crumb-container"><div class="entry-crumbs"><span><a href="/" class="entry-crumb">Home</a></span> <i class="td-icon-right td-bread-sep"></i> <span><a href="/category/{cat}/" class="entry-crumb">Marketing</a></span></div></div>'
+                 f'<div class="td-pb-row"><div class="td-pb-span8 td-main-content" role="main"><div class="td-ss-main-content"><article id="post-{rng.randint(100, 9999)}" class="post-{rng.randint(100, 9999)} post type-post status-publish format-standard has-post-thumbnail category-{cat} tag-ads" itemscope itemtype="https://schema.org/Article">'
+                 f'<div class="td-post-header"><ul class="td-category"><li class="entry-category"><a href="/category/{cat}/">Marketing</a></li></ul><header class="td-post-title"><h1 class="entry-title">{esc(h1)}</h1>'
+                 f'<div class="td-module-meta-info"><div class="td-post-author-name"><div class="td-author-by">By</div> <a href="/author/x/">{esc(rng.choice(NAMES))}</a></div><span class="td-post-date"><time class="entry-date updated td-module-date" datetime="2024-03-05">March 5, 2024</time></span></div></header></div>'
+                 f'<div class="td-post-sharing-top"><div class="td-default-sharing"><a class="td-social-sharing-buttons td-social-facebook" href="https://share.example/fb"><span class="td-social-but-text">Facebook</span></a><a class="td-social-sharing-buttons td-social-twitter" href="https://share.example/tw"><span class="td-social-but-text">Twitter</span></a></div></div>'
+                 f'<div class="td-post-content tagdiv-type">{"".join(body)}</div>'
+                 f'<footer><div class="td-post-source-tags"><ul class="td-tags td-post-small-box clearfix"><li><span>TAGS</span></li><li><a href="/tag/ads/">ads</a></li><li><a href="/tag/media/">media</a></li></ul></div>'
+                 f'<div class="td-block-row td-post-next-prev"><div class="td-block-span6 td-post-prev-post"><div class="td-post-next-prev-content"><span>Previous article</span><a href="/p">{esc(t.headline())}</a></div></div></div></footer></article></div></div>'
+                 f'<div class="td-pb-span4 td-main-sidebar" role="complementary"><div class="td-ss-main-sidebar"><div class="td-a-rec td-a-rec-id-sidebar"><span class="td-adspot-title">- Advertisement -</span></div><div class="td_block_wrap td_block_popular"><h4 class="block-title"><span>Popular</span></h4>'
+                 + "".join(f'<div class="td_module_6"><h3 class="entry-title td-module-title"><a href="/x{k}">{esc(t.headline())}</a></h3></div>' for k in range(4)) + '</div></div></div></div></div></div>')
+        wrap = f'<div id="td-outer-wrap" class="td-theme-wrap td-ad-background-link">{inner}</div>'
+    elif style == 1:
+        inner = (f'<div class="site grid-container container hfeed" id="page"><div class="site-content" id="content"><div class="content-area" id="primary"><main class="site-main" id="main">'
+                 f'<article id="post-1" class="post-1 post type-post status-publish format-standard hentry category-{cat} tag-ads infinite-scroll-item" itemtype="https://schema.org/CreativeWork" itemscope>'
+                 f'<div class="inside-article"><header class="entry-header"><h1 class="entry-title" itemprop="headline">{esc(h1)}</h1><div class="entry-meta"><span class="posted-on"><time class="entry-date published" datetime="2024-03-05">March 5, 2024</time></span> <span class="byline">by <span class="author vcard"><a class="url fn n" href="/author/a/">{esc(rng.choice(NAMES))}</a></span></span></div></header>'
+                 f'<div class="entry-content" itemprop="text">{"".join(body)}</div><footer class="entry-meta" aria-label="Entry meta"><span class="cat-links"><a href="/category/{cat}/" rel="category tag">Advertising</a></span> <span class="tags-links"><a href="/tag/ads/" rel="tag">ads</a></span>'
+                 f'<nav id="nav-below" class="post-navigation"><div class="nav-previous"><span class="prev"><a href="/prev/" rel="prev">{esc(t.headline())}</a></span></div></nav></footer></div></article></main></div>'
+                 f'<div class="widget-area sidebar is-right-sidebar" id="right-sidebar"><div class="inside-right-sidebar"><aside id="custom_html-2" class="widget_text widget widget_custom_html"><div class="textwidget custom-html-widget"><div class="ad-unit">Ad</div></div></aside></div></div></div></div>')
+        wrap = f'<div class="ad-enabled page-wrapper">{inner}</div>'
+    else:
+        inner = (f'<div class="jeg_viewport"><div class="jeg_main jeg_sidebar_right"><div class="jeg_container"><div class="jeg_content jeg_singlepage"><div class="container"><div class="jeg_ad jeg_article jnews_article_top_ads"><div class="ads-wrapper"></div></div>'
+                 f'<div class="row"><div class="jeg_main_content col-md-8"><div class="jeg_inner_content"><div class="entry-header"><div class="jeg_meta_category"><span><a href="/category/{cat}/" rel="category tag">Advertising</a></span></div><h1 class="jeg_post_title">{esc(h1)}</h1>'
+                 f'<div class="jeg_meta_container"><div class="jeg_post_meta jeg_post_meta_1"><div class="meta_left"><div class="jeg_meta_author"><span class="meta_text">by</span> <a href="/author/b/">{esc(rng.choice(NAMES))}</a></div><div class="jeg_meta_date"><a href="/2024/03/">March 5, 2024</a></div></div></div></div></div>'
+                 f'<div class="jeg_share_top_container"><div class="jeg_share_button clearfix"><div class="jeg_sharelist"><a href="https://share.example/fb" class="jeg_btn-facebook expanded"><span>Share on Facebook</span></a><a href="https://share.example/tw" class="jeg_btn-twitter expanded"><span>Share on Twitter</span></a></div></div></div>'
+                 f'<div class="jeg_ad jeg_article jnews_content_top_ads "><div class="ads-wrapper"></div></div><div class="entry-content no-share"><div class="content-inner ">{"".join(body)}</div></div>'
+                 f'<div class="jeg_ad jeg_article jnews_content_bottom_ads "><div class="ads-wrapper"><span class="ads-text">ADVERTISEMENT</span></div></div>'
+                 f'<div class="jnews_prev_next_container"><div class="jeg_prevnext_post"><a href="/p" class="post prev-post"><span class="caption">Previous Post</span><h3 class="post-title">{esc(t.headline())}</h3></a></div></div>'
+                 f'<div class="jnews_related_post_container"><div class="jeg_postblock_22 jeg_postblock jeg_module_hook"><div class="jeg_block_heading"><h3 class="jeg_block_title"><span>Related<strong> Posts</strong></span></h3></div>'
+                 + "".join(f'<article class="jeg_post jeg_pl_md_5"><div class="jeg_postblock_content"><h3 class="jeg_post_title"><a href="/r{k}">{esc(t.headline())}</a></h3></div></article>' for k in range(3)) + '</div></div></div></div>'
+                 f'<div class="jeg_sidebar jeg_sticky_sidebar col-md-4"><div class="widget widget_jnews_module_block_21"><div class="jeg_block_heading"><h3 class="jeg_block_title"><span>Recent News</span></h3></div>'
+                 + "".join(f'<div class="jeg_post"><h3 class="jeg_post_title"><a href="/n{k}">{esc(t.headline())}</a></h3></div>' for k in range(4)) + '</div></div></div></div></div></div></div></div>')
+        wrap = f'<div class="jeg_ad_wrapper advertisement-container">{inner}</div>'
+    page = head(f"{h1} - Marketing Weekly", lang, "", h1, "Marketing Weekly") + \
+        (f'<body class="post-template-default single single-post single-format-standard has-ads td-standard-pack global-block-template-1 single_template_2">'
+         f'<div class="td-header-wrap td-header-style-1"><div class="td-header-top-menu-full"><div class="td-header-top-menu"><div class="top-bar-style-1"><div class="td-header-sp-top-menu"><ul class="top-header-menu"><li><a href="/about">About</a></li><li><a href="/advertise">Advertise</a></li><li><a href="/contact">Contact</a></li></ul></div></div></div></div>'
+         f'<div class="td-banner-wrap-full td-logo-wrap-full"><div class="td-header-sp-logo"><a class="td-main-logo" href="/"><span class="td-visual-hidden">Marketing Weekly</span></a></div><div class="td-header-sp-recs"><div class="td-header-rec-wrap"><div class="td-a-rec td-a-rec-id-header"><span>Advertisement</span></div></div></div></div></div>'
+         f'{wrap}<div class="td-footer-wrapper td-container-wrap"><div class="td-footer-bottom-full"><div class="td-pb-span12"><aside class="footer-text-wrap"><div class="block-title"><span>ABOUT US</span></div>Marketing Weekly covers media, brands and agencies. Contact us: hello@example.com</aside></div></div>'
+         f'<div class="td-sub-footer-container"><div class="td-sub-footer-copy">&copy; 2024 Marketing Weekly</div></div></div></body></html>')
+    return page, truth, h1
+
+
+def shape_big_comments(rng, lang):
+    """A blog post followed by a long threaded comment section (WordPress `ol.comment-list`
+    with nested `ul.children`, or a news site's own 'Conversation' block without comment
+    class names), far more words in the comments than in the post."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    body_html, btruth = plain_body(rng, t, 3, 6, heads=False)
+    truth.extend(btruth)
+    n = rng.randint(30, 60)
+    style = rng.randint(0, 1)
+    items = []
+    for k in range(n):
+        text = " ".join(rng.sample(COMMENT_LINES, rng.randint(2, 4))) if lang not in ("ja",) else t.paragraph(1, 2)
+        name = rng.choice(NAMES)
+        if style == 0:
+            child = ""
+            if rng.random() < 0.3:
+                child = (f'<ul class="children"><li class="comment byuser odd alt depth-2" id="comment-{k}-1"><article class="comment-body"><footer class="comment-meta"><div class="comment-author vcard"><b class="fn">{esc(rng.choice(NAMES))}</b> <span class="says">says:</span></div>'
+                         f'<div class="comment-metadata"><a href="#c"><time datetime="2024-03-05">March 5, 2024 at 9:1{k % 10} am</time></a></div></footer><div class="comment-content"><p>{esc(rng.choice(COMMENT_LINES))}</p></div></article></li></ul>')
+            items.append(f'<li id="comment-{k}" class="comment even thread-even depth-1 parent"><article id="div-comment-{k}" class="comment-body"><footer class="comment-meta"><div class="comment-author vcard"><img alt="" src="/av.png" class="avatar avatar-32 photo"><b class="fn">{esc(name)}</b> <span class="says">says:</span></div>'
+                         f'<div class="comment-metadata"><a href="#comment-{k}"><time datetime="2024-03-04">March 4, 2024 at {k % 12 + 1}:00 pm</time></a></div></footer><div class="comment-content"><p>{esc(text)}</p></div>'
+                         f'<div class="reply"><a rel="nofollow" class="comment-reply-link" href="?replytocom={k}#respond">Reply</a></div></article>{child}</li>')
+        else:
+            items.append(f'<div class="c-{k % 3} item"><div class="who"><span>{esc(name)}</span> · <span>{rng.randint(1, 23)}h</span></div>'
+                         f'<div class="said"><p>{esc(text)}</p></div><div class="acts"><a href="#up">Like ({rng.randint(0, 40)})</a> <a href="#re">Answer</a></div></div>')
+    if style == 0:
+        thread = (f'<div id="comments" class="comments-area"><h2 class="comments-title">{n} thoughts on &ldquo;{esc(h1)}&rdquo;</h2><ol class="comment-list">{"".join(items)}</ol>'
+                  f'<div id="respond" class="comment-respond"><h3 id="reply-title" class="comment-reply-title">Leave a Reply</h3><form action="/wp-comments-post.php" method="post" id="commentform" class="comment-form"><p class="comment-notes">Your email address will not be published.</p><textarea id="comment" name="comment"></textarea><input name="submit" type="submit" value="Post Comment"></form></div></div>')
+    else:
+        thread = f'<section class="conversation"><h2>Conversation ({n})</h2><div class="sort">Sort by <a href="?s=new">Newest</a> <a href="?s=top">Top</a></div><div class="stream">{"".join(items)}</div><a class="more" href="?page=2">Load more</a></section>'
+    page = head(f"{h1} | {rng.choice(SITES)}", lang, "", h1) + \
+        (f'<body class="post-template-default single single-post"><div id="page" class="site"><header id="masthead" class="site-header"><p class="site-title"><a href="/">{esc(rng.choice(SITES))}</a></p><nav id="site-navigation" class="main-navigation"><ul><li><a href="/">Home</a></li><li><a href="/archive">Archive</a></li><li><a href="/about">About</a></li></ul></nav></header>'
+         f'<div id="content" class="site-content"><div id="primary" class="content-area"><main id="main" class="site-main"><article class="post type-post status-publish"><header class="entry-header"><h1 class="entry-title">{esc(h1)}</h1><div class="entry-meta"><span class="posted-on">March 4, 2024</span></div></header>'
+         f'<div class="entry-content">{body_html}</div></article>{thread}</main></div></div>'
+         f'<footer id="colophon" class="site-footer"><div class="site-info">Proudly powered by WordPress</div></footer></div></body></html>')
+    return page, truth, h1
+
+
+def shape_furniture_news(rng, lang):
+    """A news article dense with furniture inside the story: `data-component` blocks (BBC
+    shape: headline, byline, image with caption and credit, text blocks, 'Related topics',
+    'More on this story') or a `data-gu-name` body (Guardian shape) with a standfirst,
+    share buttons, pull quotes, in-body 'Related:' links and a 'Explore more on these
+    topics' list."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    truth = [h1]
+    style = rng.randint(0, 1)
+    blocks = []
+    for k in range(rng.randint(6, 11)):
+        p = t.paragraph(1, 3)
+        truth.append(p)
+        if style == 0:
+            blocks.append(f'<div data-component="text-block" class="ssrcss-11r1m41-RichTextComponentWrapper ep2nwvo0"><div class="ssrcss-7uxr49-RichTextContainer e5tfeyi1"><p class="ssrcss-1q0x1qg-Paragraph e1jhz7w10">{esc(p)}</p></div></div>')
+            if k == 2:
+                cap = t.short(6)
+                blocks.append(f'<div data-component="image-block" class="ssrcss-1k2gkc5"><figure class="ssrcss-1pf0jr0-StyledFigure"><div class="ssrcss-ab5fd8-StyledFigureContainer"><span class="ssrcss-1kv4mer-Image"><img src="/i.jpg" alt="{esc(cap)}"></span>'
+                              f'<span role="text" class="ssrcss-1pvwv4b-Copyright"><span class="ssrcss-1hizfh0-VisuallyHidden">Image source, </span>Getty Images</span></div><figcaption class="ssrcss-1p3lrpx-Caption"><span class="ssrcss-1hizfh0-VisuallyHidden">Image caption, </span>{esc(cap)}</figcaption></figure></div>')
+        else:
+            blocks.append(f'<p class="dcr-1eu361v">{esc(p)}</p>')
+            if k == 3:
+                q = t.sentence()
+                blocks.append(f'<aside data-spacefinder-role="supporting" class="dcr-1hbm4nr"><svg viewBox="0 0 22 14"></svg><blockquote class="dcr-zzndwp"><p>{esc(q)}</p></blockquote></aside>')
+                truth.append(q)
+            if k == 1:
+                blocks.append(f'<aside data-gu-name="related" class="dcr-15lm8ia"><p><strong>Related: </strong><a href="/r/1" data-link-name="in body link">{esc(t.headline())}</a></p></aside>')
+    if style == 0:
+        art = (f'<main id="main-content" data-testid="main-content" class="ssrcss-1sxrp0v-Main"><article class="ssrcss-1wu6j4z-Article e1nh2i2l5"><header data-component="headline-block" class="ssrcss-1eqcsb1-HeadingWrapper e1nh2i2l6"><h1 id="main-heading" type="headline" tabindex="-1" class="ssrcss-1s9pby4-Heading e10rt3ze0">{esc(h1)}</h1></header>'
+               f'<div data-component="byline-block" class="ssrcss-1pxdkl2-ComponentWrapper"><div class="ssrcss-68pt20-Text-TextContributorName e8mq1e96">By {esc(rng.choice(NAMES))}</div><div class="ssrcss-84ltp5-Text">Political correspondent</div></div>'
+               f'<div data-component="timestamp-block" class="ssrcss-1qzrsk3"><time datetime="2024-03-05T10:00:00.000Z" class="ssrcss-1if1g9v-MetadataText">5 March 2024</time></div>'
+               f'<div data-component="links-block" class="ssrcss-1pt8eyk"><div class="ssrcss-1ocoo3l-Wrap"><span>Share</span><button>Save</button></div></div>'
+               f'{"".join(blocks)}'
+               f'<div data-component="tag-list" class="ssrcss-1qmkvfu-TopicListWrapper"><div class="ssrcss-1v7cw9a"><h2 class="ssrcss-3xz6j3-StyledHeading">Related topics</h2><ul class="ssrcss-1nqwqy7-TopicList">'
+               + "".join(f'<li class="ssrcss-1l7yhct-ListItem"><a href="/topics/{k}" class="ssrcss-1yno9a1-StyledLink">{esc(t.short(2))}</a></li>' for k in range(4)) + '</ul></div></div>'
+               f'<section data-component="see-alsos" class="ssrcss-1sbajfo"><h2>More on this story</h2><ul>' + "".join(f'<li><a href="/s{k}">{esc(t.headline())}</a></li>' for k in range(3)) + '</ul></section></article>'
+               f'<section data-component="most-read" class="ssrcss-1xkv8uq" aria-labelledby="most-read-heading"><h2 id="most-read-heading">Most read</h2><ol>' + "".join(f'<li><a href="/m{k}">{esc(t.headline())}</a></li>' for k in range(5)) + '</ol></section></main>')
+        chrome_top = f'<header data-testid="header" class="ssrcss-1bvsa7s"><a href="/">Home</a><nav aria-label="News"><ul>' + "".join(f'<li><a href="/{x}">{x}</a></li>' for x in ["UK", "World", "Business", "Politics", "Tech"]) + '</ul></nav></header>'
+    else:
+        stand = t.paragraph(1, 1)
+        truth.insert(1, stand)
+        art = (f'<main data-layout="StandardLayout"><article class="dcr-1ckbbxk"><div class="dcr-1e4ghcw"><div data-gu-name="title" class="dcr-1cfpnlw"><div class="dcr-1mq6p9q"><a href="/politics" data-link-name="article section" class="dcr-1nrfz6g"><span>Politics</span></a></div></div>'
+               f'<div data-gu-name="headline" class="dcr-1wi6p8x"><div class="dcr-1nupfq9"><h1 class="dcr-1ryzhbo">{esc(h1)}</h1></div></div>'
+               f'<div data-gu-name="standfirst" class="dcr-1tb2emq"><div class="dcr-1kvdjt9"><p>{esc(stand)}</p></div></div>'
+               f'<div data-gu-name="media" class="dcr-1t8m8f3"><figure class="dcr-1j2e7ra"><div class="dcr-1t8yp6w"><picture><img alt="" src="/m.jpg"></picture></div><figcaption data-spacefinder-role="inline" class="dcr-hnp4ou"><span class="dcr-1qvd3m6">{esc(t.short(6))}.</span> Photograph: Agency</figcaption></figure></div>'
+               f'<div data-gu-name="meta" class="dcr-1qz8q5g"><div class="dcr-1v3epg2"><address aria-label="Contributor info" data-component="meta-byline"><div class="dcr-1ncaopm"><a rel="author" href="/profile/x">{esc(rng.choice(NAMES))}</a></div></address>'
+               f'<details class="dcr-1hxu1uj" data-component="dateline"><summary class="dcr-1ybxn6r">Tue 5 Mar 2024 10.00 GMT</summary></details></div>'
+               f'<div class="dcr-1m4mwhg"><div data-component="share"><ul class="dcr-1ecbc84"><li><a href="https://share.example/fb" aria-label="Share on Facebook">Facebook</a></li><li><a href="https://share.example/tw">Twitter</a></li><li><a href="mailto:?subject=x">Email</a></li></ul></div></div></div>'
+               f'<div data-gu-name="body" class="dcr-1acdrnk"><div id="maincontent" class="article-body-commercial-selector article-body-viewer-selector dcr-fp1ya">{"".join(blocks)}</div>'
+               f'<div data-print-layout="hide" class="dcr-1rwbfbf"><div class="dcr-1ziqk80"><h2 class="dcr-1pp0mch">Explore more on these topics</h2><ul class="dcr-1fgpxxz">' + "".join(f'<li><a href="/t{k}" class="dcr-1yzd6ud">{esc(t.short(2))}</a></li>' for k in range(5)) + '</ul></div>'
+               f'<div class="dcr-1rrd8ne"><a href="/reuse" data-link-name="reuse">Reuse this content</a></div></div></div></div></article>'
+               f'<section data-link-name="most-viewed" data-component="most-popular"><h2>Most viewed</h2><ol>' + "".join(f'<li><a href="/mv{k}">{esc(t.headline())}</a></li>' for k in range(5)) + '</ol></section></main>')
+        chrome_top = '<div id="bannerandheader"><nav data-component="nav2"><ul>' + "".join(f'<li><a href="/{x}">{x}</a></li>' for x in ["News", "Opinion", "Sport", "Culture", "Lifestyle"]) + '</ul></nav></div>'
+    page = head(f"{h1} - {rng.choice(SITES)}", lang, "", h1) + \
+        f'<body>{chrome_top}{art}<footer data-component="footer"><ul><li><a href="/terms">Terms</a></li><li><a href="/about">About</a></li><li><a href="/privacy">Privacy</a></li></ul><p>Copyright 2024. Not responsible for the content of external sites.</p></footer></body></html>'
+    return page, truth, h1
+
+
+def shape_govuk(rng, lang):
+    """A government guidance page (GOV.UK shape): 'Skip to main content', the crown header,
+    breadcrumbs, a caption over the title, 'From / Published' metadata, a contents list, a
+    `govspeak` body, a 'Related content' column and an 'Is this page useful?' survey."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    lede = t.sentence()
+    truth = [h1, lede]
+    body, btruth = [], []
+    toc = []
+    for s in range(rng.randint(2, 4)):
+        h = t.short(4)
+        toc.append(f'<li class="gem-c-contents-list__list-item gem-c-contents-list__list-item--dashed"><a class="gem-c-contents-list__link govuk-link" href="#s{s}">{esc(h)}</a></li>')
+        body.append(f'<h2 id="s{s}">{esc(h)}</h2>')
+        btruth.append(h)
+        for _ in range(rng.randint(1, 3)):
+            p = t.paragraph(1, 3)
+            body.append(f"<p>{esc(p)}</p>")
+            btruth.append(p)
+        if rng.random() < 0.4:
+            items = [t.sentence() for _ in range(3)]
+            body.append('<ul>' + "".join(f"<li>{esc(x)}</li>" for x in items) + '</ul>')
+            btruth.extend(items)
+    truth.extend(btruth)
+    page = head(f"{h1} - GOV.UK", lang, lede, h1, "GOV.UK") + \
+        (f'<body class="govuk-template__body"><a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>'
+         f'<div id="global-cookie-message" class="gem-c-cookie-banner govuk-clearfix" data-module="cookie-banner" role="region" aria-label="Cookies on GOV.UK"><div class="govuk-cookie-banner" role="region"><h2 class="govuk-cookie-banner__heading govuk-heading-m">Cookies on GOV.UK</h2><p class="govuk-body">We use some essential cookies to make this website work.</p><button class="govuk-button">Accept additional cookies</button></div></div>'
+         f'<header role="banner" id="global-header" class="gem-c-layout-header govuk-header"><div class="govuk-header__container govuk-width-container"><a href="/" class="govuk-header__link govuk-header__link--homepage">GOV.UK</a><nav aria-label="Menu" class="gem-c-layout-super-navigation-header__content"><a href="/browse">Topics</a> <a href="/government/organisations">Government activity</a></nav></div></header>'
+         f'<div class="govuk-width-container"><div class="gem-c-breadcrumbs govuk-breadcrumbs govuk-breadcrumbs--collapse-on-mobile" data-module="ga4-link-tracker"><ol class="govuk-breadcrumbs__list"><li class="govuk-breadcrumbs__list-item"><a class="govuk-breadcrumbs__link" href="/">Home</a></li><li class="govuk-breadcrumbs__list-item"><a class="govuk-breadcrumbs__link" href="/housing-local-and-community">Housing, local and community</a></li></ol></div>'
+         f'<main role="main" id="main-content" class="govuk-main-wrapper govuk-main-wrapper--auto-spacing" lang="{lang}"><div class="govuk-grid-row gem-print-columns-none"><div class="govuk-grid-column-two-thirds"><div class="gem-c-heading govuk-!-margin-bottom-8"><span class="govuk-caption-xl gem-c-heading__context">Guidance</span><h1 class="gem-c-heading__text govuk-heading-l">{esc(h1)}</h1></div>'
+         f'<p class="gem-c-lead-paragraph">{esc(lede)}</p></div></div>'
+         f'<div class="govuk-grid-row gem-print-columns-none"><div class="govuk-grid-column-two-thirds"><div class="gem-c-metadata" data-module="gem-toggle"><dl><dt class="gem-c-metadata__term">From:</dt><dd class="gem-c-metadata__definition"><a href="/government/organisations/dept" class="govuk-link">Department for Levelling Up</a></dd>'
+         f'<dt class="gem-c-metadata__term">Published</dt><dd class="gem-c-metadata__definition">5 March 2024</dd></dl></div></div></div>'
+         f'<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds"><nav class="gem-c-contents-list" aria-label="Contents" role="navigation"><h2 class="gem-c-contents-list__title">Contents</h2><ol class="gem-c-contents-list__list">{"".join(toc)}</ol></nav>'
+         f'<div class="gem-c-govspeak govuk-govspeak" data-module="govspeak"><div class="govspeak">{"".join(body)}</div></div>'
+         f'<div class="gem-c-published-dates"><p>Published 5 March 2024</p></div>'
+         f'<div class="gem-c-print-link govuk-!-display-none-print"><button class="govuk-link govuk-body-s gem-c-print-link__button">Print this page</button></div></div>'
+         f'<div class="govuk-grid-column-one-third"><aside class="gem-c-related-navigation" role="complementary"><h2 class="gem-c-related-navigation__main-heading">Related content</h2><nav><ul class="gem-c-related-navigation__link-list">' + "".join(f'<li class="gem-c-related-navigation__link"><a class="govuk-link" href="/r{k}">{esc(t.headline())}</a></li>' for k in range(3)) + '</ul></nav></aside></div></div></main></div>'
+         f'<div class="gem-c-feedback govuk-!-display-none-print" data-module="feedback"><div class="gem-c-feedback__prompt"><h2 class="gem-c-feedback__prompt-question">Is this page useful?</h2><button class="govuk-button">Yes</button><button class="govuk-button">No</button><button class="govuk-button">Report a problem with this page</button></div></div>'
+         f'<footer class="gem-c-layout-footer govuk-footer" role="contentinfo"><div class="govuk-width-container"><h2 class="govuk-visually-hidden">Support links</h2><ul class="govuk-footer__inline-list"><li><a class="govuk-footer__link" href="/help">Help</a></li><li><a class="govuk-footer__link" href="/help/privacy-notice">Privacy</a></li><li><a class="govuk-footer__link" href="/help/cookies">Cookies</a></li></ul>'
+         f'<span class="govuk-footer__licence-description">All content is available under the Open Government Licence v3.0, except where otherwise stated</span><a class="govuk-footer__link govuk-footer__copyright-logo" href="/copyright">&copy; Crown copyright</a></div></footer></body></html>')
+    return page, truth, h1
+
+
+def shape_newsletter_post(rng, lang):
+    """A newsletter post (Substack shape): post header with title, subtitle and author line,
+    share and like buttons, `.available-content .body.markup` holding paragraphs with a
+    subscribe widget and a 'Share' button between them, a footer with likes and a
+    'Discussion about this post' section, 'Ready for more?' subscribe box."""
+    t = text_for(rng, lang)
+    h1 = t.headline()
+    sub = t.sentence()
+    truth = [h1, sub]
+    body, btruth = [], []
+    for k in range(rng.randint(5, 10)):
+        p = t.paragraph(1, 4)
+        body.append(f"<p>{esc(p)}</p>")
+        btruth.append(p)
+        if k == 2:
+            body.append('<div class="subscription-widget-wrap-editor" data-component-name="SubscribeWidgetToDOM"><div class="subscription-widget show-subscribe"><div class="preamble"><p class="cta-caption">Thanks for reading! Subscribe for free to receive new posts and support my work.</p></div>'
+                        '<form class="subscription-widget-subscribe"><input type="email" class="email-input" name="email" placeholder="Type your email..."><input type="submit" class="button primary" value="Subscribe"></form></div></div>')
+        if k == 4:
+            body.append('<p class="button-wrapper" data-attrs="{}" data-component-name="ButtonCreateButton"><a class="button primary" href="/share"><span>Share</span></a></p>')
+    truth.extend(btruth)
+    author = rng.choice(NAMES)
+    comments_html = "".join(f'<div class="comment"><div class="comment-content"><div class="comment-meta"><a href="/@u{k}">{esc(rng.choice(NAMES))}</a><span>Mar {k + 1}</span></div><div class="comment-body"><p>{esc(rng.choice(COMMENT_LINES))}</p></div><div class="comment-actions"><a>Like</a><a>Reply</a></div></div></div>' for k in range(rng.randint(2, 8)))
+    page = head(f"{h1} - by {author}", lang, sub, h1, "The Long View") + \
+        (f'<body><div id="entry"><div id="main" class="main typography use-theme-bg"><div class="main-menu"><div class="topbar"><a href="/" class="navbar-title-link">The Long View</a><div class="navbar-buttons"><a class="button primary subscribe-btn" href="/subscribe">Subscribe</a><a class="button sign-in-link" href="/sign-in">Sign in</a></div></div></div>'
+         f'<div class="single-post-container"><div class="container"><div class="single-post"><article class="typography newsletter-post post"><div class="post-header"><h1 class="post-title published">{esc(h1)}</h1><h3 class="subtitle">{esc(sub)}</h3>'
+         f'<div class="post-meta"><div class="post-meta-item byline-wrapper"><div class="profile-hover-card-target"><a href="/@{author.split()[0].lower()}">{esc(author)}</a></div><div class="post-date">Mar 05, 2024</div></div>'
+         f'<div class="post-ufi"><a class="post-ufi-button like-button"><span class="label">{rng.randint(5, 400)}</span></a><a class="post-ufi-button share-button"><span class="label">Share</span></a></div></div></div>'
+         f'<div class="available-content"><div dir="auto" class="body markup">{"".join(body)}</div></div>'
+         f'<div class="post-footer"><div class="post-ufi"><a class="like-button">{rng.randint(5, 400)} Likes</a><a class="restack-button">Restacks</a></div></div>'
+         f'<div class="subscribe-footer"><h2 class="subscribe-widget-title">Ready for more?</h2><form><input type="email" placeholder="Type your email..."><input type="submit" value="Subscribe"></form></div></article>'
+         f'<div class="comments-page"><div class="container"><h4 class="comments-heading">Discussion about this post</h4><div class="comment-list">{comments_html}</div></div></div></div></div></div>'
+         f'<div class="footer-wrap"><div class="footer"><span>&copy; 2024 {esc(author)}</span> &middot; <a href="/privacy">Privacy</a> &middot; <a href="/tos">Terms</a> &middot; <a href="/collection">Collection notice</a></div></div></div></div></body></html>')
+    return page, truth, h1
+
+
+def shape_ja_news(rng, lang):
+    """A Japanese news article: `div#main > div.article` without `<article>` or `<main>`,
+    the body in `div.article-body` paragraphs, a ranking sidebar, 'related articles' with
+    dates, a share bar of Japanese labels and a long footer of company links."""
+    t = TextJa(rng, "ja")
+    h1 = t.headline()
+    truth = [h1]
+    paras = [t.paragraph(2, 4) for _ in range(rng.randint(4, 8))]
+    truth.extend(paras)
+    page = head(f"{h1}｜毎朝ニュース", "ja", paras[0][:60], h1, "毎朝ニュース") + \
+        (f'<body><div id="wrapper"><div id="header"><div class="logo"><a href="/">毎朝ニュース</a></div><ul class="gnav">' + "".join(f'<li><a href="/{k}">{x}</a></li>' for k, x in enumerate(["トップ", "社会", "政治", "経済", "国際", "スポーツ"])) + '</ul></div>'
+         f'<div id="main"><div class="topicpath"><a href="/">トップ</a> &gt; <a href="/society">社会</a></div><div class="article"><h1 class="title">{esc(h1)}</h1><p class="date">2024年3月5日 10時00分</p>'
+         f'<div class="sns-share"><a href="https://share.example/x">ポスト</a><a href="https://share.example/line">LINEで送る</a><a href="https://share.example/fb">シェア</a></div>'
+         f'<div class="article-body">' + "".join(f"<p>{esc(p)}</p>" for p in paras) + '</div>'
+         f'<div class="related"><h2>関連記事</h2><ul>' + "".join(f'<li><a href="/r{k}">{esc(t.headline())}</a><span>3月{k + 1}日</span></li>' for k in range(4)) + '</ul></div></div></div>'
+         f'<div id="side"><div class="ranking"><h2>アクセスランキング</h2><ol>' + "".join(f'<li><a href="/rk{k}">{esc(t.headline())}</a></li>' for k in range(5)) + '</ol></div></div>'
+         f'<div id="footer"><ul>' + "".join(f'<li><a href="/f{k}">{x}</a></li>' for k, x in enumerate(["会社概要", "お問い合わせ", "個人情報の取り扱い", "著作権について", "広告掲載"])) + '</ul><p>Copyright &copy; 毎朝新聞社 All rights reserved.</p></div></div></body></html>')
+    return page, truth, h1
+
+
+BATCH2 = [
+    ("furo", shape_furo, 4),
+    ("vitepress", shape_vitepress, 4),
+    ("mdn", shape_mdn, 4),
+    ("discourse", shape_discourse, 5),
+    ("xenforo", shape_xenforo, 5),
+    ("shopify", shape_shopify, 4),
+    ("woocommerce", shape_woocommerce, 4),
+    ("frontpage", shape_frontpage, 4),
+    ("nosemantic", shape_nosemantic, 4),
+    ("aspnetmaster", shape_aspnet_master, 4),
+    ("wpadtheme", shape_wp_adtheme, 6),
+    ("bigcomments", shape_big_comments, 5),
+    ("furniture", shape_furniture_news, 6),
+    ("govuk", shape_govuk, 3),
+    ("newsletter", shape_newsletter_post, 4),
+    ("janews", shape_ja_news, 2),
+]
+BATCH2_LANGS = ["en", "it", "en", "pt", "en", "nl", "en", "pl", "en", "de", "en", "fr", "en", "es"]
+
+
 SHAPES = [
     ("news", shape_news, 26),
     ("wordpress", shape_wordpress, 18),
@@ -1225,6 +2003,23 @@ def main():
     for name, fn, count in LATER_SHAPES:
         for i in range(count):
             lang = "en" if name == "qa" else LANG_CYCLE[(n + i) % len(LANG_CYCLE)]
+            page, truth, headline = fn(rng, lang)
+            stem = f"{n:03d}-{name}-{lang}"
+            with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:
+                f.write(page)
+            with open(os.path.join(out, stem + ".txt"), "w", encoding="utf-8") as f:
+                f.write("\n".join(truth) + "\n")
+            with open(os.path.join(out, stem + ".headline"), "w", encoding="utf-8") as f:
+                f.write(headline + "\n")
+            n += 1
+    for name, fn, count in BATCH2:
+        for i in range(count):
+            if name in ("furo", "vitepress", "govuk"):
+                lang = "en"
+            elif name == "janews":
+                lang = "ja"
+            else:
+                lang = BATCH2_LANGS[(n + i) % len(BATCH2_LANGS)]
             page, truth, headline = fn(rng, lang)
             stem = f"{n:03d}-{name}-{lang}"
             with open(os.path.join(out, stem + ".html"), "w", encoding="utf-8") as f:

@@ -4,14 +4,14 @@
 
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
-use html5ever::local_name;
+use html5ever::{local_name, LocalName};
 use rustc_hash::{FxHashMap, FxHashSet};
 use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::rules::{always_dropped, rule, Named};
 use super::{body_of, is_block, parse_selectors};
-use crate::document::dom::{attr, key_attrs, raw_text, style_hides};
+use crate::document::dom::{attr, key_attrs, raw_text, style_hides, KeyAttrs};
 use crate::document::ExtractOptions;
 
 /// Below this much text outside them (non-link bytes), comments are the page and stay.
@@ -93,7 +93,10 @@ impl Pruner {
                         }
                     }
                     Node::Element(el) => {
-                        if n != body && self.hard_drops(n, el) {
+                        // One scan of the attribute list serves both the hard drops and
+                        // the rules.
+                        let attrs = key_attrs(el);
+                        if n != body && self.hard_drops_with(n, el, &attrs) {
                             hard.push(n.id());
                             skip_until = Some(n.id());
                             continue;
@@ -101,7 +104,11 @@ impl Pruner {
                         if el.name.local == local_name!("a") {
                             link_depth += 1;
                         }
-                        let kind = if n == body { Named::Plain } else { rule(n, el) };
+                        let kind = if n == body {
+                            Named::Plain
+                        } else {
+                            rule(n, el, &attrs)
+                        };
                         let index = (kind != Named::Plain).then(|| {
                             ruled.push(Ruled {
                                 id: n.id(),
@@ -185,10 +192,13 @@ impl Pruner {
 
     /// Drops that hold in either mode: non-content elements, hidden ones, excluded ones.
     fn hard_drops(&self, node: NodeRef<'_, Node>, el: &Element) -> bool {
+        always_dropped(el) || self.hard_drops_with(node, el, &key_attrs(el))
+    }
+
+    fn hard_drops_with(&self, node: NodeRef<'_, Node>, el: &Element, attrs: &KeyAttrs<'_>) -> bool {
         if always_dropped(el) {
             return true;
         }
-        let attrs = key_attrs(el);
         if attrs.hidden || attrs.aria_hidden || attrs.style.is_some_and(style_hides) {
             return true;
         }
@@ -219,10 +229,13 @@ impl Pruner {
             let mut prose: FxHashMap<NodeId, usize> =
                 FxHashMap::with_capacity_and_hasher(256, Default::default());
             let mut leaves = Vec::new();
-            // Per open element: (text, link text, candidate, holds a block).
-            let mut stack: Vec<(usize, usize, Option<NodeId>, bool)> = vec![(0, 0, None, false)];
+            // Elements in document order with whether they have enough element children to
+            // hold a thread: `drop_threads` looks at those alone.
+            let mut parents: Vec<(NodeRef<'_, Node>, bool)> = Vec::new();
+            let mut stack: Vec<OpenBlock> = vec![OpenBlock::new(None, usize::MAX)];
             let mut skip_until: Option<NodeId> = None;
             let mut link_depth = 0usize;
+            let mut heading_depth = 0usize;
             for edge in root.traverse() {
                 if let Some(skip) = skip_until {
                     if matches!(edge, Edge::Close(n) if n.id() == skip) {
@@ -235,13 +248,19 @@ impl Pruner {
                         Node::Text(t) => {
                             let len = t.text.trim().len();
                             if let Some(top) = stack.last_mut() {
-                                top.0 += len;
+                                top.text += len;
                                 if link_depth > 0 {
-                                    top.1 += len;
+                                    top.links += len;
+                                }
+                                if heading_depth > 0 {
+                                    top.headed += len;
                                 }
                             }
                         }
                         Node::Element(el) => {
+                            if let Some(parent) = stack.last_mut() {
+                                parent.kids += 1;
+                            }
                             if n != *root && self.drops(n, el) {
                                 skip_until = Some(n.id());
                                 continue;
@@ -253,12 +272,14 @@ impl Pruner {
                             if el.name.local == local_name!("a") {
                                 link_depth += 1;
                             }
+                            heading_depth += usize::from(is_title(el));
                             if is_block(el) {
                                 if let Some(parent) = stack.last_mut() {
-                                    parent.3 = true;
+                                    parent.holds_block = true;
                                 }
                             }
-                            stack.push((0, 0, candidate, false));
+                            parents.push((n, false));
+                            stack.push(OpenBlock::new(candidate, parents.len() - 1));
                         }
                         _ => {}
                     },
@@ -267,9 +288,22 @@ impl Pruner {
                             if el.name.local == local_name!("a") {
                                 link_depth = link_depth.saturating_sub(1);
                             }
-                            let (text, links, candidate, holds_block) =
-                                stack.pop().unwrap_or_default();
+                            heading_depth -= usize::from(is_title(el)).min(heading_depth);
+                            let OpenBlock {
+                                text,
+                                links,
+                                candidate,
+                                holds_block,
+                                kids,
+                                index,
+                                headed,
+                            } = stack
+                                .pop()
+                                .unwrap_or_else(|| OpenBlock::new(None, usize::MAX));
                             prose.insert(n.id(), text - links.min(text));
+                            if let Some(parent) = parents.get_mut(index) {
+                                parent.1 = kids >= THREAD_ITEMS;
+                            }
                             if is_block(el) && !holds_block && text > 0 {
                                 leaves.push((n, text - links.min(text)));
                             }
@@ -284,26 +318,43 @@ impl Pruner {
                                 headings.push(n);
                             }
                             if let Some(id) = candidate {
-                                if text > 0 && links * 2 > text {
+                                // A block of linked headlines (a section's title) stays
+                                // like the headings themselves; a link inside a heading
+                                // ("[edit]") does not.
+                                let headline_block = heading_depth == 0 && headed == text;
+                                if text > 0 && links * 2 > text && !headline_block {
                                     found.push(id);
                                 }
                             }
                             match stack.last_mut() {
                                 Some(parent) => {
-                                    parent.0 += text;
-                                    parent.1 += links;
+                                    parent.text += text;
+                                    parent.links += links;
+                                    parent.headed += headed;
                                 }
-                                None => stack.push((text, links, None, holds_block)),
+                                None => stack.push(OpenBlock {
+                                    text,
+                                    links,
+                                    candidate: None,
+                                    holds_block,
+                                    kids,
+                                    index: usize::MAX,
+                                    headed,
+                                }),
                             }
                         }
                     }
                 }
             }
-            let (text, links, _, _) = stack.first().copied().unwrap_or_default();
+            let (text, links) = stack.first().map_or((0, 0), |b| (b.text, b.links));
             if links * 2 < text {
                 self.dropped.extend(found);
             }
-            self.drop_threads(*root, &prose, text - links.min(text));
+            let parents = parents
+                .iter()
+                .filter(|(_, enough)| *enough)
+                .map(|(n, _)| *n);
+            self.drop_threads(parents, &prose, text - links.min(text));
             self.drop_orphan_headings(&headings);
             self.trim_edges(*root, &leaves);
         }
@@ -333,6 +384,19 @@ impl Pruner {
         };
         for (i, (node, prose)) in visible.iter().enumerate() {
             if (first..=last).contains(&i) || *prose >= EDGE_LINE {
+                continue;
+            }
+            // A paragraph inside a table cell is part of the cell, not a line of its own
+            // ("8.4 kg" in a specification table).
+            let in_cell = node.ancestors().take_while(|a| *a != root).any(|a| {
+                a.value().as_element().is_some_and(|e| {
+                    matches!(
+                        e.name.local,
+                        local_name!("td") | local_name!("th") | local_name!("dd")
+                    )
+                })
+            });
+            if in_cell {
                 continue;
             }
             let Some(el) = node.value().as_element() else {
@@ -409,24 +473,21 @@ impl Pruner {
     /// tag and class), each a small block with furniture beside its text (a name, a date, a
     /// reply link), next to an article that stands on its own. Repeated blocks that are the
     /// page (a forum thread, a listing) or that are the article's own paragraphs stay.
-    fn drop_threads(
+    /// `parents` are the visible elements of the content with at least `THREAD_ITEMS`
+    /// element children, in document order.
+    fn drop_threads<'a>(
         &mut self,
-        root: NodeRef<'_, Node>,
+        parents: impl Iterator<Item = NodeRef<'a, Node>>,
         prose: &FxHashMap<NodeId, usize>,
         root_prose: usize,
     ) {
+        // A thread needs an article beside it.
+        if root_prose <= THREAD_ARTICLE_PROSE {
+            return;
+        }
         let prose_of = |n: &NodeRef<'_, Node>| prose.get(&n.id()).copied().unwrap_or(0);
         let mut kids = Vec::new();
-        for node in root.descendants() {
-            if !prose.contains_key(&node.id())
-                || node
-                    .children()
-                    .filter(|c| c.value().is_element())
-                    .nth(THREAD_ITEMS - 1)
-                    .is_none()
-            {
-                continue;
-            }
+        for node in parents {
             kids.clear();
             kids.extend(node.children().filter_map(|c| {
                 let el = c.value().as_element()?;
@@ -436,9 +497,9 @@ impl Pruner {
                 Some(((el.name.local.clone(), kind), c))
             }));
             kids.sort_by(|a, b| a.0.cmp(&b.0));
-            for group in kids.chunk_by(|a, b| a.0 == b.0) {
+            let is_thread = |group: &[Kid<'_>]| {
                 if group.len() < THREAD_ITEMS {
-                    continue;
+                    return false;
                 }
                 // Cheapest tests first: most groups are an article's paragraphs or rows.
                 let total: usize = group.iter().map(|(_, n)| prose_of(n)).sum();
@@ -447,26 +508,75 @@ impl Pruner {
                     || root_prose.saturating_sub(total) < THREAD_ARTICLE_PROSE
                     || group.iter().any(|(_, n)| holds_title(*n))
                 {
-                    continue;
+                    return false;
                 }
                 let furnished = group
                     .iter()
                     .filter(|(_, n)| furnished(*n, self, &prose_of))
                     .count();
                 if furnished * 4 < group.len() * 3 {
-                    continue;
+                    return false;
                 }
                 // A thread is one run of items; notes or figures spread between the
                 // article's paragraphs are not.
                 let members: Vec<NodeId> = group.iter().map(|(_, n)| n.id()).collect();
-                if !is_one_run(node, &members, &prose_of) {
-                    continue;
+                is_one_run(node, &members, &prose_of)
+            };
+            let mut threads: Vec<NodeId> = Vec::new();
+            for group in kids.chunk_by(|a, b| a.0 == b.0) {
+                if is_thread(group) {
+                    threads.extend(group.iter().map(|(_, n)| n.id()));
                 }
-                self.dropped.extend(group.iter().map(|(_, n)| n.id()));
             }
+            if threads.is_empty() {
+                // Items whose first class alternates ("c-0 item", "c-1 item") are one
+                // thread of one tag.
+                for group in kids.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+                    let mixed = group.windows(2).any(|w| w[0].0 .1 != w[1].0 .1);
+                    if mixed && is_thread(group) {
+                        threads.extend(group.iter().map(|(_, n)| n.id()));
+                    }
+                }
+            }
+            self.dropped.extend(threads);
         }
     }
 }
+
+/// One open element of the link-density walk.
+struct OpenBlock {
+    /// Text below it.
+    text: usize,
+    /// Link text below it.
+    links: usize,
+    /// Itself, when it may be dropped for being mostly links.
+    candidate: Option<NodeId>,
+    /// Whether it holds a block-level element.
+    holds_block: bool,
+    /// Its element children.
+    kids: usize,
+    /// Its index in the walk's list of parents.
+    index: usize,
+    /// Text below it inside title-level headings.
+    headed: usize,
+}
+
+impl OpenBlock {
+    fn new(candidate: Option<NodeId>, index: usize) -> OpenBlock {
+        OpenBlock {
+            text: 0,
+            links: 0,
+            candidate,
+            holds_block: false,
+            kids: 0,
+            index,
+            headed: 0,
+        }
+    }
+}
+
+/// A child in the thread search: (tag, first class) and the node.
+type Kid<'a> = ((LocalName, Option<&'a str>), NodeRef<'a, Node>);
 
 /// Whether `members` (children of `parent`) follow one another, with nothing that holds
 /// prose between them.
@@ -567,6 +677,15 @@ fn holds_title(node: NodeRef<'_, Node>) -> bool {
             )
         })
     })
+}
+
+/// Title-level headings: a section's or a teaser's title (a forum's `<h4>` user names are
+/// not).
+fn is_title(el: &Element) -> bool {
+    matches!(
+        el.name.local,
+        local_name!("h1") | local_name!("h2") | local_name!("h3")
+    )
 }
 
 /// Blocks that may be dropped for being mostly links.

@@ -9,7 +9,7 @@ use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::{body_of, is_block, parse_selectors, Pruner};
-use crate::document::dom::key_attrs;
+use crate::document::dom::{attr, key_attrs};
 use crate::document::ExtractOptions;
 
 /// The subtrees whose content goes into the Markdown and cleaned HTML, in document order.
@@ -100,6 +100,8 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
     let mut stack: Vec<Stats> = vec![Stats::default()];
     let mut skip_until: Option<NodeId> = None;
     let mut link_depth = 0usize;
+    // Per open element: whether it is a `[role=main]` landmark.
+    let mut landmarks: Vec<bool> = Vec::new();
     for edge in body.traverse() {
         if skip_until.is_some() {
             if let Edge::Close(n) = edge {
@@ -116,8 +118,10 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                     if let Some(top) = stack.last_mut() {
                         top.text += s.len();
                         top.inline_text += s.len();
-                        // A byte count: `matches(',')` is a searcher per text node.
-                        top.commas += s.bytes().filter(|&b| b == b',').count();
+                        // Only block scoring reads commas; landmark pages never count them.
+                        if full {
+                            top.commas += s.bytes().filter(|&b| b == b',').count();
+                        }
                         if link_depth > 0 {
                             top.link_text += s.len();
                         }
@@ -139,15 +143,15 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                         }
                         _ => {}
                     }
-                    if key_attrs(el)
-                        .role
-                        .is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
-                    {
+                    let role_main = attr(el, &local_name!("role"))
+                        .is_some_and(|r| r.trim().eq_ignore_ascii_case("main"));
+                    if role_main {
                         out.mains.push(n);
                     }
                     if full {
                         out.elements.push(n);
                     }
+                    landmarks.push(role_main);
                     stack.push(Stats::default());
                 }
                 _ => {}
@@ -158,6 +162,7 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                         link_depth = link_depth.saturating_sub(1);
                     }
                     let done = stack.pop().unwrap_or_default();
+                    let role_main = landmarks.pop().unwrap_or(false);
                     if let Some(parent) = stack.last_mut() {
                         parent.text += done.text;
                         parent.link_text += done.link_text;
@@ -169,7 +174,7 @@ fn survey<'a>(body: NodeRef<'a, Node>, pruner: &Pruner, full: bool) -> Survey<'a
                     }
                     let landmark = n == body
                         || matches!(el.name.local, local_name!("main") | local_name!("article"))
-                        || out.mains.contains(&n);
+                        || role_main;
                     if full || landmark {
                         out.stats.insert(n.id(), done);
                     }

@@ -6,7 +6,8 @@ use html5ever::local_name;
 use scraper::node::Element;
 use scraper::Node;
 
-use crate::document::dom::{is_html, key_attrs};
+use super::is_block;
+use crate::document::dom::{is_html, key_attrs, KeyAttrs};
 
 /// What a class or id says about an element in main-content mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +186,9 @@ fn named(value: &str) -> Named {
         if boilerplate_token(token) {
             out = Named::Boilerplate;
         }
+        if display_utility(token) {
+            continue;
+        }
         for part in token.split(['-', '_']) {
             if comments_part(part) {
                 return Named::Comments;
@@ -195,6 +199,29 @@ fn named(value: &str) -> Named {
         }
     }
     out
+}
+
+/// Tokens that say on which media an element shows (`d-print-none`, `hidden-print`,
+/// `gem-print-columns-none`, `visible-mobile-only`): layout utilities that wrap content as
+/// often as chrome, so their "print" or "mobile" says nothing about the element.
+fn display_utility(token: &str) -> bool {
+    let (mut media, mut display) = (false, false);
+    for part in token.split(['-', '_']) {
+        media |= matches!(part, "print" | "mobile" | "desktop" | "tablet" | "screen");
+        display |= matches!(
+            part,
+            "none"
+                | "hidden"
+                | "hide"
+                | "only"
+                | "show"
+                | "visible"
+                | "block"
+                | "columns"
+                | "inline"
+        );
+    }
+    media && display
 }
 
 #[cfg(test)]
@@ -216,7 +243,7 @@ const BOILERPLATE_ROLES: &[&str] = &[
 ];
 
 /// The main-content rule for one (visible) element.
-pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
+pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element, attrs: &KeyAttrs<'_>) -> Named {
     match el.name.local {
         local_name!("nav")
         | local_name!("aside")
@@ -230,7 +257,6 @@ pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
         local_name!("header") if !is_article_header(node) => return Named::Boilerplate,
         _ => {}
     }
-    let attrs = key_attrs(el);
     if attrs.role.is_some_and(|r| {
         BOILERPLATE_ROLES
             .iter()
@@ -239,13 +265,66 @@ pub(super) fn rule(node: NodeRef<'_, Node>, el: &Element) -> Named {
         return Named::Boilerplate;
     }
     let names = [attrs.class, attrs.id, attrs.component].map(|v| v.map_or(Named::Plain, named));
-    if names.contains(&Named::Comments) {
+    let named = if names.contains(&Named::Comments) {
         Named::Comments
     } else if names.contains(&Named::Boilerplate) {
         Named::Boilerplate
     } else {
-        Named::Plain
+        return Named::Plain;
+    };
+    // A headline is never furniture, whatever its classes say (`h1.post-title.published`,
+    // `u-faux-block-link__cta` around a teaser's headline inside its `<h3>`).
+    if el.name.local == local_name!("h1") || (!is_block(el) && in_heading(node)) {
+        return Named::Plain;
     }
+    // Replies shaped like the post they answer (a forum's posts, marked up as comments by
+    // schema.org microdata) are the thread, not comments under an article.
+    if named == Named::Comments && alike_plain_sibling(node, el, attrs) {
+        return Named::Plain;
+    }
+    named
+}
+
+fn is_heading(el: &Element) -> bool {
+    matches!(
+        el.name.local,
+        local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+    )
+}
+
+/// Whether an inline element sits inside a heading (a few levels up at most).
+fn in_heading(node: NodeRef<'_, Node>) -> bool {
+    node.ancestors()
+        .take(4)
+        .filter_map(|a| a.value().as_element())
+        .take_while(|e| !is_block(e) || is_heading(e))
+        .any(is_heading)
+}
+
+/// Whether a sibling with the same tag and classes carries no comment name.
+fn alike_plain_sibling(node: NodeRef<'_, Node>, el: &Element, attrs: &KeyAttrs<'_>) -> bool {
+    let Some(class) = attrs.class.filter(|c| !c.trim().is_empty()) else {
+        return false;
+    };
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    parent.children().any(|sibling| {
+        sibling != node
+            && sibling.value().as_element().is_some_and(|s| {
+                let sa = key_attrs(s);
+                s.name.local == el.name.local
+                    && sa.class == Some(class)
+                    && [sa.class, sa.id, sa.component]
+                        .iter()
+                        .all(|v| v.is_none_or(|v| named(v) != Named::Comments))
+            })
+    })
 }
 
 /// Elements that never carry readable content, in either mode.
