@@ -560,8 +560,7 @@ both_backends! {
         for option in [json!({"storeInCache": false}), json!({"zeroDataRetention": true})] {
             let marker = format!("private-{}", uuid::Uuid::new_v4().simple());
             site.set_mutable(&marker);
-            let mut body = json!({"url": site.url("/mutable")});
-            body.as_object_mut().unwrap().extend(option.as_object().unwrap().clone());
+            let body = with(json!({"url": site.url("/mutable")}), option.clone());
             let (status, answer) = post(&app, "/v2/scrape", &body).await;
             assert_eq!(status, 200, "{answer}");
             assert!(answer["data"]["markdown"].as_str().unwrap().contains(&marker), "{answer}");
@@ -873,6 +872,14 @@ async fn crawled_paths(app: &TestApp, start: &str, body: Value) -> BTreeSet<Stri
     }
 }
 
+/// `base` with the fields of `extra` added (or replaced).
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
 fn set(paths: &[&str]) -> BTreeSet<String> {
     paths.iter().map(|p| p.to_string()).collect()
 }
@@ -883,13 +890,7 @@ async fn crawl_sitemap_query_and_concurrency_options_change_the_crawl() {
     let app = spawn_app_with(Backend::Sqlite, &[("TRAWL_FETCH_ALLOW", "127.0.0.0/8")])
         .await
         .unwrap();
-    let crawl = |extra: Value| {
-        let mut body = json!({"url": site.url("/"), "limit": 20});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        body
-    };
+    let crawl = |extra: Value| with(json!({"url": site.url("/"), "limit": 20}), extra);
     let all = crawled_paths(&app, "/v2/crawl", crawl(json!({}))).await;
     assert_eq!(all, set(&["/", "/a?x=1", "/a?x=2", "/b", "/c"]));
     let skip = crawled_paths(&app, "/v2/crawl", crawl(json!({"sitemap": "skip"}))).await;
@@ -945,10 +946,7 @@ async fn map_options_choose_the_links_listed() {
         .await
         .unwrap();
     let map = |extra: Value| {
-        let mut body = json!({"url": site.url("/")});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        let body = with(json!({"url": site.url("/")}), extra);
         let app = &app;
         async move {
             let (status, answer) = post(app, "/v2/map", &body).await;
@@ -997,10 +995,7 @@ async fn tags_and_only_main_content_choose_what_is_kept() {
         .await
         .unwrap();
     let scrape = |extra: Value| {
-        let mut body = json!({"url": site.url("/")});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        let body = with(json!({"url": site.url("/")}), extra);
         let app = &app;
         async move {
             let (status, answer) = post(app, "/v2/scrape", &body).await;
